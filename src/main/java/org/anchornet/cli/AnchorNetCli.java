@@ -1,0 +1,2 @@
+package org.anchornet.cli;
+public class AnchorNetCli { public static void main(String[] a) {} }
