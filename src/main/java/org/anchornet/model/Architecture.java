@@ -1,0 +1,37 @@
+package org.anchornet.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.function.IntFunction;
+
+/**
+ * A registered network: its name (as in {@code --arch}), family, and a builder taking the number of classes.
+ *
+ * @param name the registry name, e.g. {@code densenet201}
+ * @param family decides the weight initialization torch uses for it
+ * @param factory builds an uninitialized network for a number of classes
+ */
+public record Architecture(String name, Family family, IntFunction<TorchModule> factory) {
+    /** Model families, each with torch's own initialization scheme. */
+    public enum Family {
+        ANCHORNET,
+        DENSENET,
+        RESNET
+    }
+
+    /** Side of the square input used to create parameters; spatial size does not change parameter shapes. */
+    private static final int INIT_INPUT = 224;
+
+    public TorchModule build(int numClasses) {
+        return factory.apply(numClasses);
+    }
+
+    /** Builds the network and creates its parameters in {@code manager}, initialized as torch would for a seed. */
+    public TorchModule create(NDManager manager, int numClasses, long seed) {
+        TorchModule network = build(numClasses);
+        network.initialize(manager, DataType.FLOAT32, new Shape(1, 3, INIT_INPUT, INIT_INPUT));
+        WeightInit.apply(network, family, seed);
+        return network;
+    }
+}

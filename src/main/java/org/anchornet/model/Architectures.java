@@ -1,0 +1,53 @@
+package org.anchornet.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.anchornet.model.Architecture.Family;
+
+/** The registry behind every {@code --arch} option. */
+public final class Architectures {
+    private static final Map<String, Architecture> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        add("anchornet", Family.ANCHORNET, n -> AnchorNet.builder().optNumClasses(n).build());
+        densenet("densenet121", 32, List.of(6, 12, 24, 16), 64);
+        densenet("densenet161", 48, List.of(6, 12, 36, 24), 96);
+        densenet("densenet169", 32, List.of(6, 12, 32, 32), 64);
+        densenet("densenet201", 32, List.of(6, 12, 48, 32), 64);
+        resnet("resnet18", ResNet.BlockType.BASIC, List.of(2, 2, 2, 2));
+        resnet("resnet34", ResNet.BlockType.BASIC, List.of(3, 4, 6, 3));
+        resnet("resnet50", ResNet.BlockType.BOTTLENECK, List.of(3, 4, 6, 3));
+        resnet("resnet101", ResNet.BlockType.BOTTLENECK, List.of(3, 4, 23, 3));
+        resnet("resnet152", ResNet.BlockType.BOTTLENECK, List.of(3, 8, 36, 3));
+    }
+
+    private Architectures() {}
+
+    public static Architecture get(String name) {
+        Architecture arch = REGISTRY.get(name);
+        if (arch == null) {
+            throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + names());
+        }
+        return arch;
+    }
+
+    public static Set<String> names() {
+        return Collections.unmodifiableSet(REGISTRY.keySet());
+    }
+
+    private static void add(String name, Family family, java.util.function.IntFunction<TorchModule> factory) {
+        REGISTRY.put(name, new Architecture(name, family, factory));
+    }
+
+    private static void densenet(String name, int growth, List<Integer> blocks, int initFeatures) {
+        add(name, Family.DENSENET, n -> DenseNet.builder().setGrowthRate(growth).setBlockConfig(blocks)
+                .setNumInitFeatures(initFeatures).optNumClasses(n).build());
+    }
+
+    private static void resnet(String name, ResNet.BlockType type, List<Integer> layers) {
+        add(name, Family.RESNET, n -> ResNet.builder().setBlockType(type).setLayers(layers).optNumClasses(n).build());
+    }
+}

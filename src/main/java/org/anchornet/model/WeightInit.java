@@ -1,0 +1,78 @@
+package org.anchornet.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.anchornet.model.Architecture.Family;
+
+/**
+ * Initializes parameters as each family's PyTorch code does, from a seeded {@link Random} so that a seed gives the
+ * same network on every engine and device:
+ * AnchorNet: conv ~ N(0, 2/fan_out), conv bias 0, linear ~ N(0, 0.001²), linear bias 0;
+ * DenseNet: conv ~ N(0, 2/fan_in), linear ~ U(±1/√fan_in), linear bias 0;
+ * ResNet: conv ~ N(0, 2/fan_out), linear weight and bias ~ U(±1/√fan_in).
+ * Batch norms start at weight 1, bias 0, mean 0, var 1 everywhere.
+ */
+final class WeightInit {
+    private WeightInit() {}
+
+    static void apply(TorchModule network, Family family, long seed) {
+        Random random = new Random(seed);
+        for (Map.Entry<String, Parameter> e : StateDictMapper.parameters(network).entrySet()) {
+            NDArray array = e.getValue().getArray();
+            long[] shape = array.getShape().getShape();
+            int n = Math.toIntExact(array.size());
+            float[] values = new float[n];
+            switch (e.getValue().getType()) {
+                case GAMMA, RUNNING_VAR -> Arrays.fill(values, 1f);
+                case BETA, RUNNING_MEAN -> { }
+                case WEIGHT -> fillWeight(values, shape, family, random);
+                case BIAS -> {
+                    if (family == Family.RESNET && shape.length == 1 && isLinearBias(e.getKey(), network)) {
+                        fillUniform(values, 1 / Math.sqrt(linearFanIn(e.getKey(), network)), random);
+                    }
+                }
+                default -> throw new IllegalStateException("unexpected parameter " + e.getKey());
+            }
+            array.set(FloatBuffer.wrap(values));
+        }
+    }
+
+    private static void fillWeight(float[] values, long[] shape, Family family, Random random) {
+        if (shape.length == 4) {
+            long receptive = shape[2] * shape[3];
+            long fanIn = shape[1] * receptive;
+            long fanOut = shape[0] * receptive;
+            double std = Math.sqrt(2.0 / (family == Family.DENSENET ? fanIn : fanOut));
+            fillNormal(values, std, random);
+        } else if (family == Family.ANCHORNET) {
+            fillNormal(values, 0.001, random);
+        } else {
+            fillUniform(values, 1 / Math.sqrt(shape[1]), random);
+        }
+    }
+
+    private static boolean isLinearBias(String key, TorchModule network) {
+        Parameter weight = StateDictMapper.parameters(network).get(key.replaceAll("bias$", "weight"));
+        return weight != null && weight.getArray().getShape().dimension() == 2;
+    }
+
+    private static long linearFanIn(String key, TorchModule network) {
+        return StateDictMapper.parameters(network).get(key.replaceAll("bias$", "weight")).getArray().getShape().get(1);
+    }
+
+    private static void fillNormal(float[] values, double std, Random random) {
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * std);
+        }
+    }
+
+    private static void fillUniform(float[] values, double bound, Random random) {
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+    }
+}
