@@ -1,0 +1,18 @@
+package org.anchornet.cli;
+
+/** Process-wide settings applied before DJL loads: offline engine, no telemetry probe, quiet logs. */
+final class Runtime {
+    private Runtime() {}
+
+    static void configure() {
+        setDefault("ai.djl.offline", "true");
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setDefault("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    }
+
+    private static void setDefault(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

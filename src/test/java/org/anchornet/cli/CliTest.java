@@ -1,0 +1,59 @@
+package org.anchornet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.anchornet.testing.Fixtures;
+import picocli.CommandLine;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    /** Runs the CLI in-process; returns exit code, stdout and stderr. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cli = AnchorNetCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void flopsPrintsTheReferenceFigures() {
+        Run r = run("flops", "--arch", "anchornet", "--input", "224");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("anchornet: 0.6750 M parameters, 0.0605 G multiply-adds at 224 px"), r.out());
+        assertTrue(r.out().contains("feature map 17×17; each cell sees a 95×95 window, 8 px apart"), r.out());
+    }
+
+    @Test
+    void unknownArchitectureIsOneLineAndNonZero() {
+        Run r = run("flops", "--arch", "vgg16");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("unknown architecture 'vgg16'"), r.err());
+    }
+
+    @Test
+    void inspectRefusesHostileFileWithOneLine() {
+        Run r = run("inspect", Fixtures.file("hostile.pth").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("refused"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace for a bad file");
+    }
+
+    @Test
+    void inspectListsAWrappedCheckpoint() {
+        Run r = run("inspect", Fixtures.file("anchornet_checkpoint_wrapped.pth.tar").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("module.conv1.weight: float32 [16, 3, 3, 3]"), r.out());
+        assertTrue(r.out().contains("epoch: 3"), r.out());
+    }
+}
