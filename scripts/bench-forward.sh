@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Side-by-side inference benchmark: anchornet (DJL) vs Python PyTorch (Debian's python3-torch), same network,
+# batch, input size and 2 threads, each in its own process so peak resident memory is measured per side.
+# Usage: scripts/bench-forward.sh [densenet201] [32] [95] [rounds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch=${1:-densenet201} batch=${2:-32} input=${3:-95} rounds=${4:-3}
+./anchornet --version >/dev/null   # build first, outside the measurement
+for round in $(seq "$rounds"); do
+  echo "round $round"
+  /usr/bin/time -f "  djl peak RSS %M KB" ./anchornet forward-bench --arch "$arch" --batch-size "$batch" --input "$input"
+  /usr/bin/time -f "  torch peak RSS %M KB" /usr/bin/python3 scripts/bench_forward_torch.py --arch "$arch" \
+    --batch-size "$batch" --input "$input" --threads 2
+done
