@@ -1,0 +1,50 @@
+package org.anchornet.localize;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.anchornet.model.AnchorNet;
+import org.anchornet.model.ReceptiveField.Window;
+
+/** AnchorNet + CAM + proposals for a batch: where to look in each image. */
+public final class Localizer {
+    private final AnchorNet anchorNet;
+    private final PatchProposer proposer;
+
+    public Localizer(AnchorNet anchorNet, PatchProposer proposer) {
+        this.anchorNet = anchorNet;
+        this.proposer = proposer;
+    }
+
+    public PatchProposer proposer() {
+        return proposer;
+    }
+
+    /** What localization found for a batch: CAMs (N×h×w, row-major per image) and each image's windows. */
+    public record Result(List<float[]> cams, List<List<Window>> windows) {}
+
+    /** Runs AnchorNet in inference mode on an N×3×S×S batch; intermediate arrays are freed before returning. */
+    public Result localize(ParameterStore store, NDArray images) {
+        NDList out = anchorNet.forward(store, new NDList(images), false);
+        float[] flat;
+        try (NDArray cam = ClassActivationMap.compute(out.get(0), out.get(1), out.get(2))) {
+            flat = cam.toFloatArray();
+        } finally {
+            out.get(0).close();
+            out.get(2).close(); // out.get(1) is the classifier weight itself
+        }
+        int n = (int) images.getShape().get(0);
+        int cells = flat.length / n;
+        List<float[]> cams = new ArrayList<>(n);
+        List<List<Window>> windows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] cam = new float[cells];
+            System.arraycopy(flat, i * cells, cam, 0, cells);
+            cams.add(cam);
+            windows.add(proposer.propose(cam));
+        }
+        return new Result(cams, windows);
+    }
+}
