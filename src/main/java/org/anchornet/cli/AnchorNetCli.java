@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = AnchorNetCli.Version.class,
         description = "AnchorNet on the JVM: localize semantic patches and classify with early exits.",
-        subcommands = {FlopsCommand.class, InspectCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FlopsCommand.class, InspectCommand.class, DynamicInferenceCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AnchorNetCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -6,6 +6,7 @@ final class Runtime {
 
     static void configure() {
         setDefault("ai.djl.offline", "true");
+        setDefault("java.awt.headless", "true");
         setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setDefault("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
     }

@@ -1,0 +1,335 @@
+package org.anchornet.cli;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.anchornet.dynamic.BudgetSweep;
+import org.anchornet.dynamic.DynamicInference;
+import org.anchornet.dynamic.ExitTable;
+import org.anchornet.dynamic.Outcome;
+import org.anchornet.dynamic.Splits;
+import org.anchornet.dynamic.StageCosts;
+import org.anchornet.dynamic.ThresholdSearch;
+import org.anchornet.report.Charts;
+import org.anchornet.torchio.AtomicFiles;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code anchornet dynamic-inference}: early exit simulated on exit tables, and thresholds fit under a budget. */
+@Command(name = "dynamic-inference", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Score early-exit thresholds on an exit table, or fit them under a compute budget.",
+            "An image leaves at the first stage whose confidence is strictly greater than that stage's threshold."
+                    + " Stage j costs j downstream passes at the patch size plus, from stage 2 on, one AnchorNet"
+                    + " pass."})
+final class DynamicInferenceCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--table-file", required = true, description = "Exit table (.pth) from make-table or the"
+            + " reference's make_table.py.")
+    Path tableFile;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Mode mode;
+
+    static final class Mode {
+        @Option(names = "--thresholds", arity = "1..*", description = "One threshold per stage (fewer than the table's"
+                + " stages scores only the first stages, as the reference script does).")
+        List<Double> thresholds;
+
+        @Option(names = "--thresholds-file", description = "A file with one threshold vector per line.")
+        Path thresholdsFile;
+
+        @Option(names = "--budget", description = "Fit thresholds with mean cost ≤ this many G multiply-adds on"
+                + " validation, report them on test.")
+        Double budget;
+
+        @Option(names = "--sweep", description = "Trace the accuracy-vs-cost frontier over budgets (CSV, PNG, SVG).")
+        boolean sweep;
+    }
+
+    @Option(names = "--test-table", description = "Separate test table for --budget/--sweep (else a seeded split).")
+    Path testTable;
+
+    @Option(names = "--val-fraction", defaultValue = "0.5", description = "Share of the table used to fit thresholds"
+            + " when there is no --test-table (default ${DEFAULT-VALUE}).")
+    double valFraction;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the validation/test split (default"
+            + " ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--arch", description = "Downstream architecture for costs (default: the table's, else"
+            + " densenet201).")
+    String arch;
+
+    @Option(names = "--patch-size", description = "Patch size for costs (default: the table's, else 95).")
+    Integer patchSize;
+
+    @Option(names = "--input-size", defaultValue = "224", description = "AnchorNet input size (default"
+            + " ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Option(names = "--downstream-gmacs", description = "Override: G multiply-adds of one downstream pass.")
+    Double downstreamGmacs;
+
+    @Option(names = "--anchornet-gmacs", description = "Override: G multiply-adds of one AnchorNet pass.")
+    Double anchornetGmacs;
+
+    @Option(names = "--budgets", defaultValue = "40", description = "Number of budgets in a sweep (default"
+            + " ${DEFAULT-VALUE}).")
+    int budgetCount;
+
+    @Option(names = "--save-dir", defaultValue = "runs/dynamic", description = "Where --sweep writes frontier.csv,"
+            + " frontier.png and frontier.svg (default ${DEFAULT-VALUE}).")
+    Path saveDir;
+
+    @Option(names = "--format", defaultValue = "table", description = "Output: table, csv or json (default"
+            + " ${DEFAULT-VALUE}).")
+    String format;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!List.of("table", "csv", "json").contains(format)) {
+            throw new IllegalArgumentException("--format must be table, csv or json, got " + format);
+        }
+        ExitTable table = ExitTable.read(tableFile);
+        StageCosts costs = costs(table);
+        PrintWriter out = spec.commandLine().getOut();
+        if (mode.thresholds != null || mode.thresholdsFile != null) {
+            List<double[]> vectors = mode.thresholds != null
+                    ? List.of(mode.thresholds.stream().mapToDouble(Double::doubleValue).toArray())
+                    : readVectors(mode.thresholdsFile);
+            List<Outcome> outcomes = new ArrayList<>();
+            for (double[] v : vectors) {
+                if (v.length != table.stages() && format.equals("table")) {
+                    out.printf("note: %d thresholds for %d stages: scoring the first %d stages%n", v.length,
+                            table.stages(), v.length);
+                }
+                outcomes.add(DynamicInference.evaluate(table, v, costs));
+            }
+            printHeader(out, table, costs);
+            printOutcomes(out, outcomes, null);
+        } else {
+            ExitTable[] parts = validationAndTest(table);
+            if (mode.sweep) {
+                sweep(out, parts[0], parts[1], costs);
+            } else {
+                fitBudget(out, parts[0], parts[1], costs, mode.budget * 1e9);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private StageCosts costs(ExitTable table) {
+        int stages = table.stages();
+        if (downstreamGmacs != null || anchornetGmacs != null) {
+            if (downstreamGmacs == null || anchornetGmacs == null) {
+                throw new IllegalArgumentException("--downstream-gmacs and --anchornet-gmacs go together");
+            }
+            return StageCosts.of(stages, Math.round(downstreamGmacs * 1e9), Math.round(anchornetGmacs * 1e9));
+        }
+        if (arch == null && patchSize == null && table.metadata().stageCosts().isPresent()) {
+            return new StageCosts(table.metadata().stageCosts().get());
+        }
+        String downstream = arch != null ? arch : table.metadata().arch().orElse("densenet201");
+        int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(95);
+        return StageCosts.counted(stages, downstream, patch, inputSize, 1000);
+    }
+
+    private ExitTable[] validationAndTest(ExitTable table) throws IOException {
+        if (testTable != null) {
+            ExitTable test = ExitTable.read(testTable);
+            if (test.stages() != table.stages()) {
+                throw new IllegalArgumentException("the test table has " + test.stages() + " stages, the validation"
+                        + " table " + table.stages());
+            }
+            return new ExitTable[] {table, test};
+        }
+        int[][] rows = Splits.split(table.images(), valFraction, seed);
+        return new ExitTable[] {table.subset(rows[0]), table.subset(rows[1])};
+    }
+
+    private void fitBudget(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs, double budget) {
+        ThresholdSearch search = new ThresholdSearch(val, costs);
+        List<ThresholdSearch.Policy> policies = new ArrayList<>();
+        search.bestGeometric(budget).ifPresent(policies::add);
+        policies.add(search.search(budget));
+        List<Outcome> onTest = policies.stream().map(p -> DynamicInference.evaluate(test, p.thresholds(), costs))
+                .toList();
+        if (format.equals("table")) {
+            printHeader(out, test, costs);
+            out.printf(Locale.ROOT, "budget %.4f G; thresholds fit on %d validation images, scored on %d test images%n",
+                    budget / 1e9, val.images(), test.images());
+            for (ThresholdSearch.Policy p : policies) {
+                out.printf(Locale.ROOT, "%s: validation accuracy %.4f at %.4f G%n", p.method(),
+                        p.validation().accuracy(), p.validation().meanGigaMultiplyAdds());
+            }
+        }
+        printOutcomes(out, onTest, policies.stream().map(p -> p.method() + " on test").toList());
+    }
+
+    private void sweep(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs) throws IOException {
+        if (budgetCount < 2) {
+            throw new IllegalArgumentException("--budgets must be at least 2");
+        }
+        List<BudgetSweep.Point> points = BudgetSweep.run(val, test, costs,
+                BudgetSweep.defaultBudgets(costs, budgetCount));
+        StringBuilder csv = new StringBuilder("budget_gmacs,method,val_accuracy,val_gmacs,test_accuracy,test_gmacs,"
+                + "thresholds\n");
+        for (BudgetSweep.Point p : points) {
+            csv.append(String.format(Locale.ROOT, "%.6f,%s,%.6f,%.6f,%.6f,%.6f,%s%n", p.budget() / 1e9, p.method(),
+                    p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
+                    p.test().meanGigaMultiplyAdds(), formatThresholds(p.thresholds()).replace(' ', ';')));
+        }
+        for (int j = 0; j < test.stages(); j++) {
+            csv.append(String.format(Locale.ROOT, ",stage %d only,,,%.6f,%.6f,%n", j + 1, test.stageAccuracy(j),
+                    costs.stage(j) / 1e9));
+        }
+        Files.createDirectories(saveDir);
+        AtomicFiles.writeString(saveDir.resolve("frontier.csv"), csv.toString());
+        List<Charts.Series> series = new ArrayList<>();
+        for (String method : List.of("search", "p^j")) {
+            List<BudgetSweep.Point> mine = points.stream().filter(p -> p.method().equals(method)).toList();
+            series.add(new Charts.Series(method.equals("search") ? "searched thresholds (ours)" : "p^j (MSDNet/GFNet)",
+                    mine.stream().mapToDouble(p -> p.test().meanGigaMultiplyAdds()).toArray(),
+                    mine.stream().mapToDouble(p -> 100 * p.test().accuracy()).toArray(), true));
+        }
+        double[] stageX = new double[test.stages()];
+        double[] stageY = new double[test.stages()];
+        for (int j = 0; j < test.stages(); j++) {
+            stageX[j] = costs.stage(j) / 1e9;
+            stageY[j] = 100 * test.stageAccuracy(j);
+        }
+        series.add(new Charts.Series("every image stops at stage j", stageX, stageY, false));
+        Charts.save(Charts.xy("Early exit on " + test.metadata().setup() + " (test: " + test.images() + " images)",
+                "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), saveDir, "frontier", 900, 560);
+        if (format.equals("table")) {
+            out.printf(Locale.ROOT, "%-8s %-8s %-10s %-10s %-10s %-10s%n", "budget", "method", "val acc", "val G",
+                    "test acc", "test G");
+            for (BudgetSweep.Point p : points) {
+                out.printf(Locale.ROOT, "%-8.4f %-8s %-10.4f %-10.4f %-10.4f %-10.4f%n", p.budget() / 1e9, p.method(),
+                        p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
+                        p.test().meanGigaMultiplyAdds());
+            }
+            out.println("wrote " + saveDir.resolve("frontier.csv") + ", frontier.png, frontier.svg");
+        } else {
+            out.print(csv);
+        }
+    }
+
+    private void printHeader(PrintWriter out, ExitTable table, StageCosts costs) {
+        if (!format.equals("table")) {
+            return;
+        }
+        out.printf(Locale.ROOT, "table %s: %d images, %d stages; stage costs (G): %s%n", table.metadata().setup(),
+                table.images(), table.stages(), Arrays.stream(costs.perStage())
+                        .mapToObj(c -> String.format(Locale.ROOT, "%.4f", c / 1e9)).collect(Collectors.joining(" ")));
+    }
+
+    private void printOutcomes(PrintWriter out, List<Outcome> outcomes, List<String> labels) {
+        switch (format) {
+            case "csv" -> {
+                out.println("thresholds,accuracy,mean_gmacs,exited,exits_per_stage,correct_per_stage");
+                for (Outcome o : outcomes) {
+                    out.printf(Locale.ROOT, "%s,%.6f,%.6f,%d,%s,%s%n", formatThresholds(o.thresholds()).replace(' ', ';'),
+                            o.accuracy(), o.meanGigaMultiplyAdds(), o.exited(), join(o.exits()), join(o.correctExits()));
+                }
+            }
+            case "json" -> {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (int i = 0; i < outcomes.size(); i++) {
+                    Outcome o = outcomes.get(i);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    if (labels != null) {
+                        row.put("method", labels.get(i));
+                    }
+                    row.put("thresholds", Arrays.stream(o.thresholds()).mapToObj(DynamicInferenceCommand::jsonNumber)
+                            .toList());
+                    row.put("accuracy", o.accuracy());
+                    row.put("mean_gmacs", o.meanGigaMultiplyAdds());
+                    row.put("images", o.images());
+                    row.put("exited", o.exited());
+                    row.put("exits_per_stage", o.exits());
+                    row.put("correct_per_stage", o.correctExits());
+                    rows.add(row);
+                }
+                out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                        .toJson(rows));
+            }
+            default -> {
+                for (int i = 0; i < outcomes.size(); i++) {
+                    Outcome o = outcomes.get(i);
+                    out.printf(Locale.ROOT, "%sthresholds %s: accuracy %.4f, %.4f G multiply-adds per image%n",
+                            labels == null ? "" : labels.get(i) + ": ", formatThresholds(o.thresholds()),
+                            o.accuracy(), o.meanGigaMultiplyAdds());
+                    out.printf("  stage  exits  correct%n");
+                    for (int j = 0; j < o.exits().length; j++) {
+                        out.printf(Locale.ROOT, "  %5d  %5d  %7d%n", j + 1, o.exits()[j], o.correctExits()[j]);
+                    }
+                    if (o.exited() < o.images()) {
+                        out.printf("  %d images never passed a threshold (no prediction, no cost)%n",
+                                o.images() - o.exited());
+                    }
+                }
+            }
+        }
+    }
+
+    private static Object jsonNumber(double v) {
+        return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : v;
+    }
+
+    private static String join(int[] values) {
+        return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(";"));
+    }
+
+    static String formatThresholds(double[] t) {
+        return Arrays.stream(t).mapToObj(v -> Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf")
+                : new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v)).stripTrailingZeros().toPlainString())
+                .collect(Collectors.joining(" "));
+    }
+
+    private static List<double[]> readVectors(Path file) throws IOException {
+        List<double[]> vectors = new ArrayList<>();
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file)) {
+            lineNo++;
+            String s = line.replaceAll("#.*", "").trim();
+            if (s.isEmpty()) {
+                continue;
+            }
+            try {
+                vectors.add(Arrays.stream(s.replaceAll("[\\[\\],]", " ").trim().split("\\s+"))
+                        .mapToDouble(DynamicInferenceCommand::parseThreshold).toArray());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": not a list of numbers: " + line);
+            }
+        }
+        if (vectors.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no threshold vectors");
+        }
+        return vectors;
+    }
+
+    private static double parseThreshold(String s) {
+        return switch (s) {
+            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
+            case "-inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(s);
+        };
+    }
+}

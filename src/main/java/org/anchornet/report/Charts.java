@@ -1,0 +1,71 @@
+package org.anchornet.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Rectangle;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.anchornet.torchio.AtomicFiles;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.svg.SVGGraphics2D;
+
+/** Accuracy-vs-cost charts written as PNG and SVG with JFreeChart. */
+public final class Charts {
+    /** A named series of (x, y) points; {@code line} joins them, otherwise they are drawn as markers only. */
+    public record Series(String name, double[] x, double[] y, boolean line) {}
+
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0x7f7f7f)
+    };
+
+    private Charts() {}
+
+    public static JFreeChart xy(String title, String xLabel, String yLabel, List<Series> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
+        for (int s = 0; s < series.size(); s++) {
+            Series one = series.get(s);
+            XYSeries xy = new XYSeries(one.name(), false, true);
+            for (int i = 0; i < one.x().length; i++) {
+                xy.add(one.x()[i], one.y()[i]);
+            }
+            data.addSeries(xy);
+            renderer.setSeriesLinesVisible(s, one.line());
+            renderer.setSeriesShapesVisible(s, true);
+            renderer.setSeriesPaint(s, PALETTE[s % PALETTE.length]);
+            renderer.setSeriesStroke(s, new BasicStroke(2f));
+        }
+        JFreeChart chart = org.jfree.chart.ChartFactory.createXYLineChart(title, xLabel, yLabel, data,
+                PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setRenderer(renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        ((NumberAxis) plot.getDomainAxis()).setAutoRangeIncludesZero(false);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    /** Writes {@code <base>.png} and {@code <base>.svg} in {@code dir}. */
+    public static void save(JFreeChart chart, Path dir, String base, int width, int height) throws IOException {
+        AtomicFiles.write(dir.resolve(base + ".png"), out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+        SVGGraphics2D svg = new SVGGraphics2D(width, height);
+        chart.draw(svg, new Rectangle(0, 0, width, height));
+        String document = svg.getSVGDocument();
+        AtomicFiles.write(dir.resolve(base + ".svg"), out -> out.write(document.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,89 @@
+package org.anchornet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.anchornet.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DynamicInferenceCommandTest {
+    @TempDir Path tmp;
+
+    private static final String[] COSTS = {"--downstream-gmacs", "0.7898", "--anchornet-gmacs", "0.0605"};
+
+    private static String table() {
+        return Fixtures.file("reference_table.pth").toString();
+    }
+
+    private static CliTest.Run run(String... args) {
+        String[] all = new String[args.length + COSTS.length];
+        System.arraycopy(args, 0, all, 0, args.length);
+        System.arraycopy(COSTS, 0, all, args.length, COSTS.length);
+        return CliTest.run(all);
+    }
+
+    @Test
+    void readmeExampleGivesThePublishedGlancePoint() {
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--thresholds", "0", "0.9", "0.9", "0.9", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy 0.7038, 0.7898 G multiply-adds per image"), r.out());
+    }
+
+    @Test
+    void jsonOutputParses() {
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--thresholds", "0.85", "0.9", "0.9", "0.9",
+                "0", "0", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonArray rows = JsonParser.parseString(r.out()).getAsJsonArray();
+        assertEquals(1, rows.size());
+        assertEquals(50000, rows.get(0).getAsJsonObject().get("exited").getAsInt());
+        double acc = rows.get(0).getAsJsonObject().get("accuracy").getAsDouble();
+        assertTrue(acc > 0.7038 && acc < 0.77, "more patches help: " + acc);
+    }
+
+    @Test
+    void budgetFitStaysWithinBudgetOnValidation() {
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget", "1.1", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("search: validation accuracy"), r.out());
+        assertTrue(r.out().contains("search on test: thresholds"), r.out());
+    }
+
+    @Test
+    void sweepWritesCsvAndPlots() throws Exception {
+        Path dir = tmp.resolve("sweep");
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--sweep", "--budgets", "5", "--save-dir",
+                dir.toString());
+        assertEquals(0, r.code(), r.err());
+        String csv = Files.readString(dir.resolve("frontier.csv"));
+        assertTrue(csv.startsWith("budget_gmacs,method,val_accuracy"), csv);
+        assertEquals(5, csv.lines().filter(l -> l.contains(",search,")).count());
+        assertEquals(6, csv.lines().filter(l -> l.contains("stage ") && l.contains(" only")).count());
+        assertTrue(Files.size(dir.resolve("frontier.png")) > 10_000);
+        assertTrue(Files.readString(dir.resolve("frontier.svg")).contains("<svg"));
+    }
+
+    @Test
+    void errorsAreOneLineWithNonZeroExit() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.pth"), "junk");
+        String[][] cases = {
+            {"dynamic-inference", "--table-file", table(), "--thresholds", "0", "0", "0", "0", "0", "0", "0"},
+            {"dynamic-inference", "--table-file", table(), "--budget", "0.5"},
+            {"dynamic-inference", "--table-file", junk.toString(), "--thresholds", "0"},
+            {"dynamic-inference", "--table-file", table(), "--sweep", "--val-fraction", "1.5"},
+            {"dynamic-inference", "--table-file", table(), "--thresholds", "0", "--format", "xml"},
+        };
+        for (String[] args : cases) {
+            CliTest.Run r = run(args);
+            assertEquals(2, r.code(), String.join(" ", args) + "\n" + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+        CliTest.Run below = run("dynamic-inference", "--table-file", table(), "--budget", "0.5");
+        assertTrue(below.err().contains("below the cheapest stage"), below.err());
+    }
+}
