@@ -1,0 +1,112 @@
+package org.anchornet.data;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * torchvision's image transforms on PIL images, reproduced on {@link RgbImage}: the same geometry (including
+ * torchvision's rounding and fallbacks) and PIL's resampling. Random transforms draw from a caller-supplied seeded
+ * {@link Random}.
+ */
+public final class Transforms {
+    /** ImageNet statistics used by torchvision's Normalize in the reference scripts. */
+    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    private static final double MIN_SCALE = 0.08;
+    private static final double MAX_SCALE = 1.0;
+    private static final double MIN_RATIO = 3.0 / 4.0;
+    private static final double MAX_RATIO = 4.0 / 3.0;
+
+    private Transforms() {}
+
+    /** Resize(size): the shorter side becomes {@code size}, the longer keeps the aspect ratio (truncated). */
+    public static RgbImage resizeShorter(RgbImage image, int size) {
+        int w = image.width();
+        int h = image.height();
+        if (w <= h) {
+            return PilResize.bilinear(image, size, (int) ((long) size * h / w));
+        }
+        return PilResize.bilinear(image, (int) ((long) size * w / h), size);
+    }
+
+    /** CenterCrop(size), with torchvision's round-half-to-even offsets. */
+    public static RgbImage centerCrop(RgbImage image, int size) {
+        if (size > image.width() || size > image.height()) {
+            throw new IllegalArgumentException("center crop of " + size + " px from a " + image.width() + "×"
+                    + image.height() + " image");
+        }
+        int top = (int) Math.rint((image.height() - size) / 2.0);
+        int left = (int) Math.rint((image.width() - size) / 2.0);
+        return image.crop(left, top, size, size);
+    }
+
+    /** RandomResizedCrop(size, scale=(0.08, 1), ratio=(3/4, 4/3)), with torchvision's ten tries and fallback. */
+    public static RgbImage randomResizedCrop(RgbImage image, int size, Random random) {
+        int width = image.width();
+        int height = image.height();
+        double area = (double) width * height;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            double targetArea = area * (MIN_SCALE + random.nextDouble() * (MAX_SCALE - MIN_SCALE));
+            double logRatio = Math.log(MIN_RATIO) + random.nextDouble() * (Math.log(MAX_RATIO) - Math.log(MIN_RATIO));
+            double aspect = Math.exp(logRatio);
+            int w = (int) Math.rint(Math.sqrt(targetArea * aspect));
+            int h = (int) Math.rint(Math.sqrt(targetArea / aspect));
+            if (w > 0 && w <= width && h > 0 && h <= height) {
+                int top = random.nextInt(height - h + 1);
+                int left = random.nextInt(width - w + 1);
+                return PilResize.bilinear(image.crop(left, top, w, h), size, size);
+            }
+        }
+        double inRatio = (double) width / height;
+        int w;
+        int h;
+        if (inRatio < MIN_RATIO) {
+            w = width;
+            h = (int) Math.rint(w / MIN_RATIO);
+        } else if (inRatio > MAX_RATIO) {
+            h = height;
+            w = (int) Math.rint(h * MAX_RATIO);
+        } else {
+            w = width;
+            h = height;
+        }
+        return PilResize.bilinear(image.crop((width - w) / 2, (height - h) / 2, w, h), size, size);
+    }
+
+    public static RgbImage randomHorizontalFlip(RgbImage image, Random random) {
+        return random.nextDouble() < 0.5 ? image.flipHorizontal() : image;
+    }
+
+    /** FiveCrop(size): top-left, top-right, bottom-left, bottom-right, centre (torchvision's order). */
+    public static List<RgbImage> fiveCrop(RgbImage image, int size) {
+        int w = image.width();
+        int h = image.height();
+        if (size > w || size > h) {
+            throw new IllegalArgumentException("five crops of " + size + " px from a " + w + "×" + h + " image");
+        }
+        return List.of(image.crop(0, 0, size, size), image.crop(w - size, 0, size, size),
+                image.crop(0, h - size, size, size), image.crop(w - size, h - size, size, size),
+                centerCrop(image, size));
+    }
+
+    /** ToTensor + Normalize: C×H×W floats, (x/255 − mean)/std per channel. */
+    public static float[] toNormalizedChw(RgbImage image) {
+        int plane = image.width() * image.height();
+        float[] out = new float[plane * 3];
+        byte[] p = image.pixels();
+        for (int c = 0; c < 3; c++) {
+            float mean = MEAN[c];
+            float std = STD[c];
+            for (int i = 0; i < plane; i++) {
+                out[c * plane + i] = ((p[i * 3 + c] & 0xff) / 255f - mean) / std;
+            }
+        }
+        return out;
+    }
+
+    /** The evaluation preprocessing of the reference scripts: Resize(256), CenterCrop(224), ToTensor, Normalize. */
+    public static float[] evaluation(RgbImage image, int resize, int crop) {
+        return toNormalizedChw(centerCrop(resizeShorter(image, resize), crop));
+    }
+}
