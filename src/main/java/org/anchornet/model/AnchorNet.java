@@ -98,6 +98,18 @@ public final class AnchorNet extends TorchModule {
         return ReceptiveField.of(layers);
     }
 
+    /** State-dict keys of parameters that forward never uses (expansion of ratio-1 blocks); torch leaves them be. */
+    public java.util.Set<String> unusedParameterPrefixes() {
+        java.util.Set<String> unused = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < config.blocks().size(); i++) {
+            if (config.blocks().get(i).expandRatio() == 1) {
+                unused.add("bneck." + i + ".conv1.");
+                unused.add("bneck." + i + ".bn1.");
+            }
+        }
+        return unused;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {

@@ -19,6 +19,7 @@ public final class TorchSgd extends Optimizer {
     private final boolean nesterov;
     private volatile float learningRate;
     private final Map<String, NDArray> buffers = new LinkedHashMap<>();
+    private final java.util.Set<String> skipped = new java.util.HashSet<>();
 
     private TorchSgd(Builder builder) {
         super(builder);
@@ -44,8 +45,16 @@ public final class TorchSgd extends Optimizer {
         return learningRate;
     }
 
+    /** Parameters to leave alone, as torch skips parameters whose gradient is None (never used in forward). */
+    public void skipParameters(java.util.Set<String> parameterIds) {
+        skipped.addAll(parameterIds);
+    }
+
     @Override
     public synchronized void update(String parameterId, NDArray weight, NDArray grad) {
+        if (skipped.contains(parameterId)) {
+            return;
+        }
         NDArray d = weightDecay == 0 ? grad.duplicate() : weight.mul(weightDecay).addi(grad);
         NDArray step = d;
         if (momentum != 0) {

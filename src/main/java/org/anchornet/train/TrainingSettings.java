@@ -1,0 +1,223 @@
+package org.anchornet.train;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a training run is made with; saved into every checkpoint. Defaults are the reference scripts'
+ * ({@link #anchorNetDefaults()}, {@link #downstreamDefaults(Mode)}); build variations with {@link #toBuilder()}.
+ */
+public record TrainingSettings(
+        Mode mode,
+        String arch,
+        int numClasses,
+        int epochs,
+        int batchSize,
+        double lr,
+        Schedule schedule,
+        List<Integer> milestones,
+        double momentum,
+        double weightDecay,
+        boolean nesterov,
+        long seed,
+        int inputSize,
+        int evalResize,
+        int patchSize,
+        int topK,
+        double iou,
+        Augment augment,
+        Path checkpointDir,
+        boolean resume,
+        Optional<Path> pretrained,
+        Optional<Path> anchorNet,
+        int workers,
+        boolean strict,
+        boolean progress,
+        int maxBatchesPerEpoch) {
+
+    /** What is trained, on what input. */
+    public enum Mode {
+        /** AnchorNet on whole images. */
+        ANCHORNET,
+        /** The downstream net on the glance: the image resized (bicubic, align_corners) to the patch size. */
+        RESIZED,
+        /** The downstream net on AnchorNet's top-k patches, each with its image's label. */
+        PATCH,
+        /** The downstream net on whole images at full resolution (the baseline). */
+        FULL
+    }
+
+    /** Learning-rate schedule over epochs. */
+    public enum Schedule {
+        MULTISTEP, COSINE
+    }
+
+    /** Training-time augmentation. */
+    public enum Augment {
+        /** RandomResizedCrop + horizontal flip, as the reference. */
+        RRC,
+        /** Horizontal flip only (for data whose framing carries the label's location, like cluttered canvases). */
+        FLIP,
+        NONE
+    }
+
+    public TrainingSettings {
+        milestones = List.copyOf(milestones);
+        if (epochs < 1 || batchSize < 1 || !(lr > 0) || numClasses < 1 || topK < 1 || patchSize < 1
+                || inputSize < 1 || workers < 0 || maxBatchesPerEpoch < 0) {
+            throw new IllegalArgumentException("invalid training settings: epochs, batch size, lr, classes, sizes must"
+                    + " be positive");
+        }
+        if (!(iou >= 0 && iou <= 1)) {
+            throw new IllegalArgumentException("--iou must lie in [0, 1], got " + iou);
+        }
+        if (mode == Mode.PATCH && anchorNet.isEmpty()) {
+            throw new IllegalArgumentException("--mode patch needs --pretrained-anchornet (AnchorNet picks the patches)");
+        }
+        if (mode == Mode.ANCHORNET && !arch.equals("anchornet")) {
+            throw new IllegalArgumentException("train-anchornet trains 'anchornet', not " + arch);
+        }
+        if (mode != Mode.ANCHORNET && arch.equals("anchornet")) {
+            throw new IllegalArgumentException("the downstream network cannot be anchornet");
+        }
+    }
+
+    public LrSchedule lrSchedule() {
+        return schedule == Schedule.COSINE ? new LrSchedule.Cosine(lr, epochs) : new LrSchedule.MultiStep(lr, milestones);
+    }
+
+    /** The settings as plain values for a checkpoint's {@code config}. */
+    public Map<String, Object> asMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", mode.name().toLowerCase());
+        m.put("arch", arch);
+        m.put("num_classes", (long) numClasses);
+        m.put("epochs", (long) epochs);
+        m.put("batch_size", (long) batchSize);
+        m.put("lr", lr);
+        m.put("schedule", schedule.name().toLowerCase());
+        m.put("milestones", milestones.stream().map(Integer::longValue).toList());
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
+        m.put("nesterov", nesterov);
+        m.put("seed", seed);
+        m.put("input_size", (long) inputSize);
+        m.put("patch_size", (long) patchSize);
+        m.put("topk", (long) topK);
+        m.put("iou", iou);
+        m.put("augment", augment.name().toLowerCase());
+        return m;
+    }
+
+    /** train_anchornet.py: SGD 0.1, momentum 0.9, wd 1e-4, Nesterov, ×0.1 at 30/60/90, 100 epochs, batch 256. */
+    public static Builder anchorNetDefaults() {
+        return new Builder(Mode.ANCHORNET, "anchornet").lr(0.1).schedule(Schedule.MULTISTEP)
+                .milestones(List.of(30, 60, 90)).epochs(100).batchSize(256);
+    }
+
+    /** train_downnet_*.py: SGD from 0.01 with cosine decay, 30 epochs. */
+    public static Builder downstreamDefaults(Mode mode) {
+        return new Builder(mode, "densenet201").lr(0.01).schedule(Schedule.COSINE).epochs(30).batchSize(64);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(mode, arch);
+        b.numClasses = numClasses;
+        b.epochs = epochs;
+        b.batchSize = batchSize;
+        b.lr = lr;
+        b.schedule = schedule;
+        b.milestones = milestones;
+        b.momentum = momentum;
+        b.weightDecay = weightDecay;
+        b.nesterov = nesterov;
+        b.seed = seed;
+        b.inputSize = inputSize;
+        b.evalResize = evalResize;
+        b.patchSize = patchSize;
+        b.topK = topK;
+        b.iou = iou;
+        b.augment = augment;
+        b.checkpointDir = checkpointDir;
+        b.resume = resume;
+        b.pretrained = pretrained;
+        b.anchorNet = anchorNet;
+        b.workers = workers;
+        b.strict = strict;
+        b.progress = progress;
+        b.maxBatchesPerEpoch = maxBatchesPerEpoch;
+        return b;
+    }
+
+    /** Fluent builder; unset options keep the reference's defaults. */
+    public static final class Builder {
+        private Mode mode;
+        private String arch;
+        private int numClasses = 1000;
+        private int epochs = 30;
+        private int batchSize = 64;
+        private double lr = 0.01;
+        private Schedule schedule = Schedule.COSINE;
+        private List<Integer> milestones = List.of();
+        private double momentum = 0.9;
+        private double weightDecay = 1e-4;
+        private boolean nesterov = true;
+        private long seed;
+        private int inputSize = 224;
+        private int evalResize = 256;
+        private int patchSize = 95;
+        private int topK = 4;
+        private double iou = 0.3;
+        private Augment augment = Augment.RRC;
+        private Path checkpointDir = Path.of("checkpoints");
+        private boolean resume;
+        private Optional<Path> pretrained = Optional.empty();
+        private Optional<Path> anchorNet = Optional.empty();
+        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        private boolean strict;
+        private boolean progress = true;
+        private int maxBatchesPerEpoch;
+
+        Builder(Mode mode, String arch) {
+            this.mode = mode;
+            this.arch = arch;
+        }
+
+        public Builder mode(Mode v) { mode = v; return this; }
+        public Builder arch(String v) { arch = v; return this; }
+        public Builder numClasses(int v) { numClasses = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder schedule(Schedule v) { schedule = v; return this; }
+        public Builder milestones(List<Integer> v) { milestones = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder nesterov(boolean v) { nesterov = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder inputSize(int v) { inputSize = v; return this; }
+        public Builder evalResize(int v) { evalResize = v; return this; }
+        public Builder patchSize(int v) { patchSize = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder iou(double v) { iou = v; return this; }
+        public Builder augment(Augment v) { augment = v; return this; }
+        public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        public Builder resume(boolean v) { resume = v; return this; }
+        public Builder pretrained(Path v) { pretrained = Optional.ofNullable(v); return this; }
+        public Builder anchorNet(Path v) { anchorNet = Optional.ofNullable(v); return this; }
+        public Builder workers(int v) { workers = v; return this; }
+        public Builder strict(boolean v) { strict = v; return this; }
+        public Builder progress(boolean v) { progress = v; return this; }
+        /** Stop each epoch after this many batches (0 = all); for smoke runs. */
+        public Builder maxBatchesPerEpoch(int v) { maxBatchesPerEpoch = v; return this; }
+
+        public TrainingSettings build() {
+            return new TrainingSettings(mode, arch, numClasses, epochs, batchSize, lr, schedule, milestones, momentum,
+                    weightDecay, nesterov, seed, inputSize, evalResize, patchSize, topK, iou, augment, checkpointDir,
+                    resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch);
+        }
+    }
+}
