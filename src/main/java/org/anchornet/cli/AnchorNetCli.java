@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = AnchorNetCli.Version.class,
         description = "AnchorNet on the JVM: localize semantic patches and classify with early exits.",
-        subcommands = {FlopsCommand.class, InspectCommand.class, DynamicInferenceCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FlopsCommand.class, InspectCommand.class, TrainCommands.TrainAnchorNet.class,
+            TrainCommands.TrainDownnet.class, MakeTableCommand.class, DynamicInferenceCommand.class,
+            ExportDataCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AnchorNetCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -27,7 +29,7 @@ public final class AnchorNetCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        Runtime.configure();
+        ProcessSettings.configure();
         System.exit(commandLine().execute(args));
     }
 

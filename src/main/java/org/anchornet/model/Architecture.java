@@ -23,6 +23,18 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
     /** Side of the square input used to create parameters; spatial size does not change parameter shapes. */
     private static final int INIT_INPUT = 224;
 
+    /** Creates the network and loads a checkpoint or state dict into it (wrappers and prefixes undone). */
+    public TorchModule load(NDManager manager, int numClasses, java.nio.file.Path checkpoint) throws java.io.IOException {
+        TorchModule network = create(manager, numClasses, 0);
+        try {
+            StateDictMapper.load(network, org.anchornet.torchio.StateDicts.load(checkpoint));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(checkpoint + " does not fit " + name + " with " + numClasses
+                    + " classes: " + e.getMessage(), e);
+        }
+        return network;
+    }
+
     public TorchModule build(int numClasses) {
         return factory.apply(numClasses);
     }

@@ -237,6 +237,15 @@ public final class TrainingRun implements AutoCloseable {
             seen / seconds, batches};
     }
 
+    /** Top-1 accuracy on a data set with the evaluation preprocessing. */
+    public double evaluate(ImageDataset val) {
+        try (BatchLoader loader = new BatchLoader(val, this::evalTransform,
+                new BatchLoader.Options(settings.batchSize(), settings.workers(), 4, settings.strict(), false),
+                w -> log.println("warning: " + w))) {
+            return evaluate(loader);
+        }
+    }
+
     /** Top-1 accuracy on validation data, with each mode's evaluation inputs (patch mode: five crops, mean logits). */
     public double evaluate(BatchLoader loader) {
         long correct = 0;

@@ -1,8 +1,8 @@
 package org.anchornet.cli;
 
 /** Process-wide settings applied before DJL loads: offline engine, no telemetry probe, quiet logs. */
-final class Runtime {
-    private Runtime() {}
+final class ProcessSettings {
+    private ProcessSettings() {}
 
     static void configure() {
         setDefault("ai.djl.offline", "true");

@@ -1,0 +1,114 @@
+package org.anchornet.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.anchornet.data.ImageDataset;
+import org.anchornet.train.TrainingRun;
+import org.anchornet.train.TrainingSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The training subcommands. */
+final class TrainCommands {
+    private TrainCommands() {}
+
+    static int execute(CommandSpec spec, TrainingSettings settings, DataOptions data, boolean evaluateOnly)
+            throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ImageDataset train = data.split("train");
+        ImageDataset val = data.split("val");
+        if (evaluateOnly) {
+            Path best = settings.checkpointDir().resolve("best.pth");
+            if (!Files.exists(best)) {
+                throw new IllegalArgumentException("--evaluate needs " + best);
+            }
+            TrainingSettings loaded = settings.toBuilder().pretrained(best).resume(false).build();
+            try (TrainingRun run = new TrainingRun(loaded, out)) {
+                out.printf(Locale.ROOT, "%s: validation top-1 %.2f%% on %d images%n", best, 100 * run.evaluate(val),
+                        val.size());
+            }
+            return 0;
+        }
+        out.printf("training %s (%s) on %d images, validating on %d; checkpoints in %s%n", settings.arch(),
+                settings.mode().name().toLowerCase(), train.size(), val.size(), settings.checkpointDir());
+        try (TrainingRun run = new TrainingRun(settings, out)) {
+            TrainingRun.Result result = run.fit(train, val);
+            out.printf(Locale.ROOT, "best validation top-1 %.2f%% (%s)%s%n", 100 * result.bestTop1(), result.best(),
+                    result.skippedFiles() > 0 ? "; " + result.skippedFiles() + " damaged files skipped" : "");
+        }
+        return 0;
+    }
+
+    @Command(name = "train-anchornet", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Train AnchorNet (cross-entropy, Nesterov SGD 0.1, ×0.1 at epochs 30/60/90, 100 epochs,"
+                    + " batch 256, RandomResizedCrop + flip: the reference's defaults).")
+    static final class TrainAnchorNet implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin DataOptions data;
+        @Mixin TrainingOptions training;
+
+        @Override
+        public Integer call() throws Exception {
+            int classes = data.split("train").numClasses();
+            TrainingSettings settings = training.apply(TrainingSettings.anchorNetDefaults(), data, classes).build();
+            return execute(spec, settings, data, training.evaluate);
+        }
+    }
+
+    @Command(name = "train-downnet", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Fine-tune a downstream network: --mode resized (on the glance), patch (on AnchorNet's"
+                    + " top-k patches) or full (whole images, the baseline). SGD from 0.01 with cosine decay, 30"
+                    + " epochs.")
+    static final class TrainDownnet implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin DataOptions data;
+        @Mixin TrainingOptions training;
+
+        @Option(names = "--mode", required = true, description = "resized, patch or full.")
+        String mode;
+
+        @Option(names = "--arch", defaultValue = "densenet201", description = "Downstream architecture (default"
+                + " ${DEFAULT-VALUE}).", completionCandidates = FlopsCommand.ArchNames.class)
+        String arch;
+
+        @Option(names = "--pretrained-downnet", description = "Weights to start from (e.g. torchvision's ImageNet"
+                + " .pth, or a full-mode checkpoint); a classifier of another size is replaced.")
+        Path pretrained;
+
+        @Option(names = "--pretrained-anchornet", description = "AnchorNet weights that pick the patches (--mode"
+                + " patch).")
+        Path anchorNet;
+
+        @Option(names = "--patch-size", defaultValue = "95", description = "Patch and glance side (default"
+                + " ${DEFAULT-VALUE}).")
+        int patchSize;
+
+        @Option(names = "--topk", defaultValue = "4", description = "Patches per image in patch mode (default"
+                + " ${DEFAULT-VALUE}).")
+        int topK;
+
+        @Option(names = "--iou", defaultValue = "0.3", description = "IoU threshold between patches (default"
+                + " ${DEFAULT-VALUE}).")
+        double iou;
+
+        @Override
+        public Integer call() throws Exception {
+            TrainingSettings.Mode m = switch (mode) {
+                case "resized" -> TrainingSettings.Mode.RESIZED;
+                case "patch" -> TrainingSettings.Mode.PATCH;
+                case "full" -> TrainingSettings.Mode.FULL;
+                default -> throw new IllegalArgumentException("--mode must be resized, patch or full, got " + mode);
+            };
+            int classes = data.split("train").numClasses();
+            TrainingSettings settings = training.apply(TrainingSettings.downstreamDefaults(m).arch(arch), data, classes)
+                    .pretrained(pretrained).anchorNet(anchorNet).patchSize(patchSize).topK(topK).iou(iou).build();
+            return execute(spec, settings, data, training.evaluate);
+        }
+    }
+}
