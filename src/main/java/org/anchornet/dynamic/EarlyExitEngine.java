@@ -92,6 +92,9 @@ public final class EarlyExitEngine {
         int[][] stagePredictions = new int[n][];
         NDManager manager = images.getManager();
         try (NDManager scope = manager.newSubManager()) {
+            // Everything computed from the batch attaches to the batch's manager; borrowing the batch into this scope
+            // frees all of it when the call returns (the batch itself goes back to its owner).
+            images.tempAttach(scope);
             ParameterStore store = new ParameterStore(scope, false);
             int[] active = new int[n];
             for (int i = 0; i < n; i++) {
