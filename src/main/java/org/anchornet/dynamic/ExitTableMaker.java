@@ -12,6 +12,7 @@ import java.util.function.IntConsumer;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
+import org.anchornet.localize.WindowSource;
 import org.anchornet.localize.PatchCropper;
 import org.anchornet.model.TorchModule;
 
@@ -23,18 +24,23 @@ import org.anchornet.model.TorchModule;
 public final class ExitTableMaker {
     private final TorchModule resizedNetwork;
     private final TorchModule patchNetwork;
-    private final Localizer localizer;
+    private final WindowSource windows;
     private final int patchSize;
 
     public ExitTableMaker(TorchModule resizedNetwork, TorchModule patchNetwork, Localizer localizer) {
+        this(resizedNetwork, patchNetwork, WindowSource.anchorNet(localizer));
+    }
+
+    /** With another window source, e.g. random or centre windows for ablations. */
+    public ExitTableMaker(TorchModule resizedNetwork, TorchModule patchNetwork, WindowSource windows) {
         this.resizedNetwork = resizedNetwork;
         this.patchNetwork = patchNetwork;
-        this.localizer = localizer;
-        this.patchSize = localizer.proposer().patchSize();
+        this.windows = windows;
+        this.patchSize = windows.proposer().patchSize();
     }
 
     public int stages() {
-        return localizer.proposer().topK() + 1;
+        return windows.proposer().topK() + 1;
     }
 
     /** Runs every batch; {@code progress} is told the number of images done after each batch. */
@@ -86,9 +92,9 @@ public final class ExitTableMaker {
         NDArray glance = Glance.resize(x, patchSize);
         NDArray sum = resizedNetwork.forward(store, new NDList(glance), false).singletonOrThrow();
         record(sum, 0, rows, classes);
-        Localizer.Result found = localizer.localize(store, x);
+        List<List<org.anchornet.model.ReceptiveField.Window>> found = windows.windows(store, x);
         for (int j = 0; j < stages() - 1; j++) {
-            NDArray patches = PatchCropper.cropRank(x, found.windows(), j);
+            NDArray patches = PatchCropper.cropRank(x, found, j);
             NDArray logits = patchNetwork.forward(store, new NDList(patches), false).singletonOrThrow();
             sum = sum.add(logits);
             record(sum, j + 1, rows, classes);
