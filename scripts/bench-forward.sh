@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 arch=${1:-densenet201} batch=${2:-32} input=${3:-95} rounds=${4:-3}
 ./anchornet --version >/dev/null   # build first, outside the measurement
 # Both sides run with the allocator settings the launcher uses, so the comparison is of the engines, not of malloc.
-export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2000000000 MALLOC_TOP_PAD_=536870912
+export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2000000000 MALLOC_TOP_PAD_=536870912 LRU_CACHE_CAPACITY=8192 ONEDNN_PRIMITIVE_CACHE_CAPACITY=8192
 for round in $(seq "$rounds"); do
   echo "round $round"
   /usr/bin/time -f "  djl peak RSS %M KB" ./anchornet forward-bench --arch "$arch" --batch-size "$batch" --input "$input"

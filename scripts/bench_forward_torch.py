@@ -12,19 +12,47 @@ parser.add_argument("--input", type=int, default=95)
 parser.add_argument("--iterations", type=int, default=10)
 parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--train", action="store_true", help="time training steps (forward, backward, Nesterov SGD)")
 args = parser.parse_args()
 
 torch.set_num_threads(args.threads)
-net = getattr(torchvision.models, args.arch)().eval()
+if args.arch == "anchornet":
+    import importlib.util, os
+    spec = importlib.util.spec_from_file_location("anchornet_ref", os.path.join(os.path.dirname(__file__), "anchornet_torch.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = module.AnchorNetTorch()
+else:
+    net = getattr(torchvision.models, args.arch)()
 times = []
-with torch.no_grad():
+if args.train:
+    net.train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4, nesterov=True)
+    loss_fn = torch.nn.CrossEntropyLoss()
     for i in range(-args.warmup, args.iterations):
         x = torch.randn(args.batch_size, 3, args.input, args.input)
+        y = torch.randint(0, 1000, (args.batch_size,))
         start = time.perf_counter()
-        net(x).numpy()
+        out = net(x)
+        loss = loss_fn(out[-1] if isinstance(out, tuple) else out, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
         if i >= 0:
             times.append((time.perf_counter() - start) * 1000)
+else:
+    net.eval()
+    with torch.no_grad():
+        for i in range(-args.warmup, args.iterations):
+            x = torch.randn(args.batch_size, 3, args.input, args.input)
+            start = time.perf_counter()
+            out = net(x)
+            (out[-1] if isinstance(out, tuple) else out).numpy()
+            if i >= 0:
+                times.append((time.perf_counter() - start) * 1000)
 times.sort()
-print("torch %s %s batch %d×3×%d×%d: median %.1f ms, min %.1f ms, max %.1f ms over %d batches" % (
-    torch.__version__, args.arch, args.batch_size, args.input, args.input, times[len(times) // 2], times[0],
-    times[-1], args.iterations))
+median = times[len(times) // 2]
+print("torch %s %s %s batch %d×3×%d×%d: median %.1f ms (%.1f images/s), min %.1f ms, max %.1f ms over %d batches" % (
+    torch.__version__, args.arch, "train step" if args.train else "forward", args.batch_size, args.input, args.input,
+    median, args.batch_size * 1000 / median, times[0], times[-1], args.iterations))

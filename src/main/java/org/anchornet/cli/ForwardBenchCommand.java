@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code anchornet forward-bench}: inference latency of one network, for side-by-side runs with PyTorch. */
 @Command(name = "forward-bench", mixinStandardHelpOptions = true,
-        description = "Time the inference forward pass of a network on random input (eval mode, one scope per"
-                + " batch) and print the median, min and max in milliseconds.")
+        description = "Time the inference forward pass (or with --train a full training step: forward, backward,"
+                + " Nesterov SGD) of a network on random input, one scope per batch, and print the median, min and"
+                + " max in milliseconds and images/s.")
 final class ForwardBenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -37,12 +38,57 @@ final class ForwardBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed batches first (default ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--train", description = "Time training steps instead of inference.")
+    boolean train;
+
     @Override
     public Integer call() {
         if (batchSize < 1 || input < 1 || iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch-size, --input and --iterations must be positive");
         }
         PrintWriter out = spec.commandLine().getOut();
+        double[] millis = train ? trainSteps() : forwardPasses();
+        double[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
+        out.printf("djl %s %s batch %d×3×%d×%d: median %.1f ms (%.1f images/s), min %.1f ms, max %.1f ms over %d"
+                + " batches%n", arch, train ? "train step" : "forward", batchSize, input, input, median,
+                batchSize * 1000 / median, sorted[0], sorted[sorted.length - 1], iterations);
+        out.flush();
+        return 0;
+    }
+
+    private double[] trainSteps() {
+        double[] millis = new double[iterations];
+        try (ai.djl.Model model = ai.djl.Model.newInstance(arch)) {
+            TorchModule net = Architectures.get(arch).create(model.getNDManager(), 1000, 0);
+            model.setBlock(net);
+            org.anchornet.train.TorchSgd sgd = org.anchornet.train.TorchSgd.builder().setLearningRate(0.01f)
+                    .optMomentum(0.9f).optWeightDecay(1e-4f).optNesterov(true).build();
+            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
+                    ai.djl.training.loss.Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
+                for (int i = -warmup; i < iterations; i++) {
+                    try (NDManager batch = model.getNDManager().newSubManager()) {
+                        NDArray x = batch.randomNormal(new Shape(batchSize, 3, input, input));
+                        NDArray y = batch.randomInteger(0, 1000, new Shape(batchSize), ai.djl.ndarray.types.DataType.INT64);
+                        long start = System.nanoTime();
+                        try (ai.djl.training.GradientCollector gc = trainer.newGradientCollector()) {
+                            NDList out = trainer.forward(new NDList(x));
+                            NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(out.get(out.size() - 1)));
+                            gc.backward(loss);
+                        }
+                        trainer.step();
+                        if (i >= 0) {
+                            millis[i] = (System.nanoTime() - start) / 1e6;
+                        }
+                    }
+                }
+            }
+        }
+        return millis;
+    }
+
+    private double[] forwardPasses() {
         double[] millis = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchModule net = Architectures.get(arch).create(manager, 1000, 0);
@@ -52,18 +98,13 @@ final class ForwardBenchCommand implements Callable<Integer> {
                     NDArray x = batch.randomNormal(new Shape(batchSize, 3, input, input));
                     long start = System.nanoTime();
                     NDList result = net.forward(store, new NDList(x), false);
-                    result.singletonOrThrow().toFloatArray(); // wait for the result, as torch's .numpy() would
+                    result.get(result.size() - 1).toFloatArray(); // wait for the logits, as torch's .numpy() does
                     if (i >= 0) {
                         millis[i] = (System.nanoTime() - start) / 1e6;
                     }
                 }
             }
         }
-        double[] sorted = millis.clone();
-        Arrays.sort(sorted);
-        out.printf("djl %s batch %d×3×%d×%d: median %.1f ms, min %.1f ms, max %.1f ms over %d batches%n", arch,
-                batchSize, input, input, sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1], iterations);
-        out.flush();
-        return 0;
+        return millis;
     }
 }

@@ -36,6 +36,7 @@ public final class EarlyExitEngine {
     private final int patchSize;
     private final AtomicLongArray calls;
     private final AtomicLongArray anchorCalls = new AtomicLongArray(1);
+    private int chunk = Integer.MAX_VALUE;
 
     /**
      * @param thresholds one per stage (top-k + 1); the last stage takes every image still in whatever its value
@@ -57,6 +58,19 @@ public final class EarlyExitEngine {
 
     public int stages() {
         return thresholds.length;
+    }
+
+    /**
+     * Runs every network on at most {@code size} images at a time. Give the engine many images at once with a chunk
+     * of the usual batch size, and the later stages still see full batches made of the images left from all of them,
+     * instead of a few images per input batch.
+     */
+    public EarlyExitEngine withChunk(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("chunk size must be positive");
+        }
+        this.chunk = size;
+        return this;
     }
 
     /** Images each stage's network has processed so far (stage 1 = the glance). */
@@ -101,19 +115,30 @@ public final class EarlyExitEngine {
                 active[i] = i;
                 stagePredictions[i] = new int[0];
             }
-            NDArray glance = Glance.resize(images, patchSize);
-            NDArray sum = resizedNetwork.forward(store, new NDList(glance), false).singletonOrThrow();
+            NDArray sum = chunked(images, part -> resizedNetwork.forward(store,
+                    new NDList(Glance.resize(part, patchSize)), false).singletonOrThrow());
             calls.addAndGet(0, n);
             NDArray current = images;
             List<List<Window>> windows = null;
             for (int stage = 0; stage < stages(); stage++) {
                 if (stage > 0) {
                     if (windows == null) {
-                        windows = localizer.localize(store, current).windows();
+                        List<List<Window>> found = new ArrayList<>();
+                        NDArray input = current;
+                        for (int from = 0; from < active.length; from += chunk) {
+                            int to = Math.min(active.length, from + chunk);
+                            NDArray part = to - from == active.length ? input
+                                    : input.get(new NDIndex("{}:{}", from, to));
+                            found.addAll(localizer.localize(store, part).windows());
+                        }
+                        windows = found;
                         anchorCalls.addAndGet(0, active.length);
                     }
-                    NDArray patches = PatchCropper.cropRank(current, windows, stage - 1);
-                    NDArray logits = patchNetwork.forward(store, new NDList(patches), false).singletonOrThrow();
+                    final List<List<Window>> w = windows;
+                    final int rank = stage - 1;
+                    NDArray logits = chunkedWithOffset(current, (part, from) -> patchNetwork.forward(store,
+                            new NDList(PatchCropper.cropRank(part, w.subList(from, from + (int) part.getShape().get(0)),
+                                    rank)), false).singletonOrThrow());
                     calls.addAndGet(stage, active.length);
                     sum = sum.add(logits);
                 }
@@ -165,5 +190,23 @@ public final class EarlyExitEngine {
             }
         }
         return List.of(decisions);
+    }
+
+    private NDArray chunked(NDArray input, java.util.function.Function<NDArray, NDArray> network) {
+        return chunkedWithOffset(input, (part, from) -> network.apply(part));
+    }
+
+    /** Applies a network to consecutive slices of at most {@code chunk} images and concatenates the results. */
+    private NDArray chunkedWithOffset(NDArray input, java.util.function.BiFunction<NDArray, Integer, NDArray> network) {
+        int n = (int) input.getShape().get(0);
+        if (n <= chunk) {
+            return network.apply(input, 0);
+        }
+        NDList parts = new NDList();
+        for (int from = 0; from < n; from += chunk) {
+            int to = Math.min(n, from + chunk);
+            parts.add(network.apply(input.get(new NDIndex("{}:{}", from, to)), from));
+        }
+        return ai.djl.ndarray.NDArrays.concat(parts, 0);
     }
 }

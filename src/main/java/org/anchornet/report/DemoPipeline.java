@@ -157,7 +157,7 @@ public final class DemoPipeline {
             EarlyExitEngine engine = new EarlyExitEngine(glanceNet, patchNet, localizer, chosen);
             EngineBenchmark.Result bench = EngineBenchmark.run(engine, fullNet, batches, null,
                     new EngineBenchmark.Costs(costs.stage(0), costs.stage(1) - 2 * costs.stage(0),
-                            baselineMacs), s.progress() ? 2 : 1);
+                            baselineMacs), s.benchImages() >= 128 ? 3 : 1);
             Map<String, Object> benchMap = new LinkedHashMap<>();
             benchMap.put("images", bench.images());
             benchMap.put("batch_size", bench.batchSize());
