@@ -36,7 +36,8 @@ public record TrainingSettings(
         int workers,
         boolean strict,
         boolean progress,
-        int maxBatchesPerEpoch) {
+        int maxBatchesPerEpoch,
+        int bnRecalibrationBatches) {
 
     /** What is trained, on what input. */
     public enum Mode {
@@ -67,7 +68,7 @@ public record TrainingSettings(
     public TrainingSettings {
         milestones = List.copyOf(milestones);
         if (epochs < 1 || batchSize < 1 || !(lr > 0) || numClasses < 1 || topK < 1 || patchSize < 1
-                || inputSize < 1 || workers < 0 || maxBatchesPerEpoch < 0) {
+                || inputSize < 1 || workers < 0 || maxBatchesPerEpoch < 0 || bnRecalibrationBatches < 0) {
             throw new IllegalArgumentException("invalid training settings: epochs, batch size, lr, classes, sizes must"
                     + " be positive");
         }
@@ -109,13 +110,19 @@ public record TrainingSettings(
         m.put("topk", (long) topK);
         m.put("iou", iou);
         m.put("augment", augment.name().toLowerCase());
+        m.put("bn_recalibration_batches", (long) bnRecalibrationBatches);
         return m;
     }
 
-    /** train_anchornet.py: SGD 0.1, momentum 0.9, wd 1e-4, Nesterov, ×0.1 at 30/60/90, 100 epochs, batch 256. */
+    /**
+     * train_anchornet.py: SGD 0.1, momentum 0.9, wd 1e-4, Nesterov, ×0.1 at 30/60/90, 100 epochs, batch 256. Plus
+     * batch-norm statistics recomputed before every validation: AnchorNet's running statistics drift far from its
+     * batch statistics while it trains (measured on Cluttered Fashion-MNIST: 17% top-1 in eval mode against 71%
+     * with batch statistics after 4 epochs), and 50 forward passes at fixed weights bring them back.
+     */
     public static Builder anchorNetDefaults() {
         return new Builder(Mode.ANCHORNET, "anchornet").lr(0.1).schedule(Schedule.MULTISTEP)
-                .milestones(List.of(30, 60, 90)).epochs(100).batchSize(256);
+                .milestones(List.of(30, 60, 90)).epochs(100).batchSize(256).bnRecalibrationBatches(50);
     }
 
     /** train_downnet_*.py: SGD from 0.01 with cosine decay, 30 epochs. */
@@ -149,6 +156,7 @@ public record TrainingSettings(
         b.strict = strict;
         b.progress = progress;
         b.maxBatchesPerEpoch = maxBatchesPerEpoch;
+        b.bnRecalibrationBatches = bnRecalibrationBatches;
         return b;
     }
 
@@ -180,6 +188,7 @@ public record TrainingSettings(
         private boolean strict;
         private boolean progress = true;
         private int maxBatchesPerEpoch;
+        private int bnRecalibrationBatches;
 
         Builder(Mode mode, String arch) {
             this.mode = mode;
@@ -213,11 +222,14 @@ public record TrainingSettings(
         public Builder progress(boolean v) { progress = v; return this; }
         /** Stop each epoch after this many batches (0 = all); for smoke runs. */
         public Builder maxBatchesPerEpoch(int v) { maxBatchesPerEpoch = v; return this; }
+        /** Forward passes in training mode (no updates) that refresh batch-norm statistics before validation. */
+        public Builder bnRecalibrationBatches(int v) { bnRecalibrationBatches = v; return this; }
 
         public TrainingSettings build() {
             return new TrainingSettings(mode, arch, numClasses, epochs, batchSize, lr, schedule, milestones, momentum,
                     weightDecay, nesterov, seed, inputSize, evalResize, patchSize, topK, iou, augment, checkpointDir,
-                    resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch);
+                    resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch,
+                    bnRecalibrationBatches);
         }
     }
 }
