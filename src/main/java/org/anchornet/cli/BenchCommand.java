@@ -137,8 +137,8 @@ final class BenchCommand implements Callable<Integer> {
                 } else {
                     float[] all = new float[batchSize * 3 * inputSize * inputSize];
                     for (int i = 0; i < batchSize; i++) {
-                        float[] one = Transforms.toNormalizedChw(Transforms.centerCrop(Transforms.resizeShorter(
-                                source.load((b * batchSize + i) % source.size()).image(), inputSize), inputSize));
+                        float[] one = Transforms.evaluation(source.load((b * batchSize + i) % source.size()).image(),
+                                inputSize, inputSize);
                         System.arraycopy(one, 0, all, i * one.length, one.length);
                     }
                     batches.add(manager.create(all, new Shape(batchSize, 3, inputSize, inputSize)));

@@ -62,7 +62,7 @@ final class ClassifyCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             EngineOptions.Parts parts = engine.build(manager, data != null ? dataset.classNames() : null);
             int size = engine.inputSize;
-            int resize = (int) Math.round(size * 256.0 / 224.0);
+            int resize = Transforms.evaluationResize(size);
             try (BatchLoader loader = new BatchLoader(dataset, (img, r) -> Transforms.evaluation(img, resize, size),
                     new BatchLoader.Options(batchSize, 1, 2, false, false), w -> out.println("warning: " + w))) {
                 for (BatchLoader.Batch batch : loader.epoch(0, 0, false)) {

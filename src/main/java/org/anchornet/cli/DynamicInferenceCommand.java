@@ -20,7 +20,7 @@ import org.anchornet.dynamic.Outcome;
 import org.anchornet.dynamic.Splits;
 import org.anchornet.dynamic.StageCosts;
 import org.anchornet.dynamic.ThresholdSearch;
-import org.anchornet.report.Charts;
+import org.anchornet.report.FrontierReport;
 import org.anchornet.torchio.AtomicFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -188,35 +188,8 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         }
         List<BudgetSweep.Point> points = BudgetSweep.run(val, test, costs,
                 BudgetSweep.defaultBudgets(costs, budgetCount));
-        StringBuilder csv = new StringBuilder("budget_gmacs,method,val_accuracy,val_gmacs,test_accuracy,test_gmacs,"
-                + "thresholds\n");
-        for (BudgetSweep.Point p : points) {
-            csv.append(String.format(Locale.ROOT, "%.6f,%s,%.6f,%.6f,%.6f,%.6f,%s%n", p.budget() / 1e9, p.method(),
-                    p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
-                    p.test().meanGigaMultiplyAdds(), formatThresholds(p.thresholds()).replace(' ', ';')));
-        }
-        for (int j = 0; j < test.stages(); j++) {
-            csv.append(String.format(Locale.ROOT, ",stage %d only,,,%.6f,%.6f,%n", j + 1, test.stageAccuracy(j),
-                    costs.stage(j) / 1e9));
-        }
-        Files.createDirectories(saveDir);
-        AtomicFiles.writeString(saveDir.resolve("frontier.csv"), csv.toString());
-        List<Charts.Series> series = new ArrayList<>();
-        for (String method : List.of("search", "p^j")) {
-            List<BudgetSweep.Point> mine = points.stream().filter(p -> p.method().equals(method)).toList();
-            series.add(new Charts.Series(method.equals("search") ? "searched thresholds (ours)" : "p^j (MSDNet/GFNet)",
-                    mine.stream().mapToDouble(p -> p.test().meanGigaMultiplyAdds()).toArray(),
-                    mine.stream().mapToDouble(p -> 100 * p.test().accuracy()).toArray(), true));
-        }
-        double[] stageX = new double[test.stages()];
-        double[] stageY = new double[test.stages()];
-        for (int j = 0; j < test.stages(); j++) {
-            stageX[j] = costs.stage(j) / 1e9;
-            stageY[j] = 100 * test.stageAccuracy(j);
-        }
-        series.add(new Charts.Series("every image stops at stage j", stageX, stageY, false));
-        Charts.save(Charts.xy("Early exit on " + test.metadata().setup() + " (test: " + test.images() + " images)",
-                "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), saveDir, "frontier", 900, 560);
+        String csv = FrontierReport.write(saveDir, "Early exit on " + test.metadata().setup() + " (test: "
+                + test.images() + " images)", points, test, costs, List.of());
         if (format.equals("table")) {
             out.printf(Locale.ROOT, "%-8s %-8s %-10s %-10s %-10s %-10s%n", "budget", "method", "val acc", "val G",
                     "test acc", "test G");

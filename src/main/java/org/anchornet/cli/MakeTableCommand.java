@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.Transforms;
@@ -23,6 +20,7 @@ import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.TorchModule;
+import org.anchornet.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,14 +113,12 @@ final class MakeTableCommand implements Callable<Integer> {
             StageCosts costs = StageCosts.counted(maker.stages(), arch, patchSize, inputSize, classes);
             ExitTable.Metadata meta = new ExitTable.Metadata(ExitTableMaker.setup(arch, patchSize, ious),
                     Optional.of(arch), Optional.of(patchSize), ious, Optional.of(costs.perStage()), List.of());
-            int resize = data.generated() ? inputSize : (int) Math.round(inputSize * 256.0 / 224.0);
+            int resize = data.generated() ? inputSize : Transforms.evaluationResize(inputSize);
             try (BatchLoader loader = new BatchLoader(images,
                             (img, r) -> Transforms.evaluation(img, resize, inputSize),
                             new BatchLoader.Options(batchSize, data.workers(), 4, data.strict, false),
                             msg -> log.println("warning: " + msg));
-                    ProgressBar bar = quiet ? null : new ProgressBarBuilder().setTaskName("make-table " + split)
-                            .setInitialMax(images.size()).setStyle(ProgressBarStyle.ASCII)
-                            .setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().build()) {
+                    ProgressBar bar = Progress.bar("make-table " + split, images.size(), !quiet)) {
                 return maker.make(loader, manager, meta, done -> {
                     if (bar != null) {
                         bar.stepTo(done);

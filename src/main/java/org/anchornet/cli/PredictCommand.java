@@ -56,8 +56,8 @@ final class PredictCommand implements Callable<Integer> {
             EngineOptions.Parts parts = engine.build(manager, null);
             TorchModule patchNet = Architectures.get(engine.arch).load(manager, parts.classes().size(), engine.patch);
             for (Path file : images) {
-                RgbImage image = Transforms.centerCrop(Transforms.resizeShorter(ImageDecoder.decode(file),
-                        (int) Math.round(size * 256.0 / 224.0)), size);
+                RgbImage image = Transforms.resizeAndCenterCrop(ImageDecoder.decode(file),
+                        Transforms.evaluationResize(size), size);
                 try (NDManager scope = manager.newSubManager()) {
                     NDArray x = scope.create(Transforms.toNormalizedChw(image), new Shape(1, 3, size, size));
                     EarlyExitEngine.Decision d = parts.engine().classify(x).get(0);

@@ -2,6 +2,7 @@ package org.anchornet.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.anchornet.data.Transforms;
 import org.anchornet.train.TrainingSettings;
 import picocli.CommandLine.Option;
 
@@ -67,7 +68,7 @@ final class TrainingOptions {
             throw new IllegalArgumentException("--augment must be rrc, flip or none, got " + augment);
         }
         // Generated canvases are already at the input size; ImageFolder images are resized as torchvision does.
-        int evalResize = data.generated() ? inputSize : (int) Math.round(inputSize * 256.0 / 224.0);
+        int evalResize = data.generated() ? inputSize : Transforms.evaluationResize(inputSize);
         return b.seed(seed).checkpointDir(checkpointDir).resume(resume).augment(aug).inputSize(inputSize)
                 .evalResize(evalResize).numClasses(numClasses).workers(data.workers()).strict(data.strict)
                 .progress(!quiet).maxBatchesPerEpoch(maxBatches);

@@ -8,10 +8,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
@@ -22,6 +19,7 @@ import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.report.Figures;
+import org.anchornet.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,18 +61,15 @@ final class VisualizeCommand implements Callable<Integer> {
         ImageDataset images = new ImageFolder(data);
         int skipped = 0;
         try (NDManager manager = NDManager.newBaseManager();
-                ProgressBar bar = quiet ? null : new ProgressBarBuilder().setTaskName("visualize")
-                        .setInitialMax(images.size()).setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                ProgressBar bar = Progress.bar("visualize", images.size(), !quiet)) {
             AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").load(manager,
                     numClasses != null ? numClasses : images.numClasses(), anchorNet);
             Localizer localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, topK,
                     Collections.nCopies(topK - 1, iou)));
-            int resize = (int) Math.round(inputSize * 256.0 / 224.0);
+            int resize = Transforms.evaluationResize(inputSize);
             for (int i = 0; i < images.size(); i++) {
                 try (NDManager scope = manager.newSubManager()) {
-                    RgbImage image = Transforms.centerCrop(Transforms.resizeShorter(images.load(i).image(), resize),
-                            inputSize);
+                    RgbImage image = Transforms.resizeAndCenterCrop(images.load(i).image(), resize, inputSize);
                     NDArray x = scope.create(Transforms.toNormalizedChw(image), new Shape(1, 3, inputSize, inputSize));
                     Localizer.Result found = localizer.localize(new ParameterStore(scope, false), x);
                     Figures.Annotated a = new Figures.Annotated(image, found.windows().get(0), List.of(),

@@ -105,8 +105,18 @@ public final class Transforms {
         return out;
     }
 
+    /** Resize(resize) then CenterCrop(crop): the evaluation geometry of the reference scripts. */
+    public static RgbImage resizeAndCenterCrop(RgbImage image, int resize, int crop) {
+        return centerCrop(resizeShorter(image, resize), crop);
+    }
+
     /** The evaluation preprocessing of the reference scripts: Resize(256), CenterCrop(224), ToTensor, Normalize. */
     public static float[] evaluation(RgbImage image, int resize, int crop) {
-        return toNormalizedChw(centerCrop(resizeShorter(image, resize), crop));
+        return toNormalizedChw(resizeAndCenterCrop(image, resize, crop));
+    }
+
+    /** The Resize side that goes with a crop, as 256 goes with 224 in the reference scripts. */
+    public static int evaluationResize(int crop) {
+        return (int) Math.round(crop * 256.0 / 224.0);
     }
 }

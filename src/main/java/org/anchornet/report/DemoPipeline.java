@@ -291,27 +291,7 @@ public final class DemoPipeline {
 
     private void writeFrontier(Path out, List<BudgetSweep.Point> frontier, ExitTable test, StageCosts costs,
             double baselineTop1, long baselineMacs, Map<String, Object> methods) throws IOException {
-        StringBuilder csv = new StringBuilder("budget_gmacs,method,val_accuracy,val_gmacs,test_accuracy,test_gmacs\n");
-        for (BudgetSweep.Point p : frontier) {
-            csv.append(String.format(Locale.ROOT, "%.6f,%s,%.6f,%.6f,%.6f,%.6f%n", p.budget() / 1e9, p.method(),
-                    p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
-                    p.test().meanGigaMultiplyAdds()));
-        }
-        AtomicFiles.writeString(out.resolve("frontier.csv"), csv.toString());
         List<Charts.Series> series = new ArrayList<>();
-        for (String method : List.of("search", "p^j")) {
-            List<BudgetSweep.Point> mine = frontier.stream().filter(p -> p.method().equals(method)).toList();
-            series.add(new Charts.Series(method.equals("search") ? "early exit, searched thresholds" : "early exit, p^j",
-                    mine.stream().mapToDouble(p -> p.test().meanGigaMultiplyAdds()).toArray(),
-                    mine.stream().mapToDouble(p -> 100 * p.test().accuracy()).toArray(), true));
-        }
-        double[] sx = new double[costs.stages()];
-        double[] sy = new double[costs.stages()];
-        for (int j = 0; j < costs.stages(); j++) {
-            sx[j] = costs.stage(j) / 1e9;
-            sy[j] = 100 * test.stageAccuracy(j);
-        }
-        series.add(new Charts.Series("every canvas stops at stage j (stage 1 = glance only)", sx, sy, false));
         series.add(new Charts.Series("full-resolution baseline", new double[] {baselineMacs / 1e9},
                 new double[] {100 * baselineTop1}, false));
         for (String ablation : List.of("random", "centre")) {
@@ -321,8 +301,8 @@ public final class DemoPipeline {
                     new double[] {(Double) m.get("test_gmacs")}, new double[] {100 * (Double) m.get("test_top1")},
                     false));
         }
-        Charts.save(Charts.xy("Cluttered Fashion-MNIST test set: accuracy vs multiply-adds",
-                "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), out, "frontier", 900, 560);
+        FrontierReport.write(out, "Cluttered Fashion-MNIST test set: accuracy vs multiply-adds", frontier, test, costs,
+                series);
     }
 
     private static Map<String, Object> outcomeMap(double[] thresholds, Outcome val, Outcome test) {

@@ -21,10 +21,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.RgbImage;
@@ -340,25 +337,18 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private float[] evalTransform(RgbImage image, Random random) {
-        return Transforms.toNormalizedChw(Transforms.centerCrop(
-                Transforms.resizeShorter(image, Math.max(settings.evalResize(), settings.inputSize())),
-                settings.inputSize()));
+        return Transforms.evaluation(image, Math.max(settings.evalResize(), settings.inputSize()), settings.inputSize());
     }
 
     private RgbImage fit(RgbImage image) {
         if (image.width() == settings.inputSize() && image.height() == settings.inputSize()) {
             return image;
         }
-        return Transforms.centerCrop(Transforms.resizeShorter(image, settings.inputSize()), settings.inputSize());
+        return Transforms.resizeAndCenterCrop(image, settings.inputSize(), settings.inputSize());
     }
 
     private ProgressBar progressBar(String task, int total) {
-        if (!settings.progress()) {
-            return null;
-        }
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500)
-                .showSpeed().build();
+        return org.anchornet.report.Progress.bar(task, total, settings.progress());
     }
 
     @Override

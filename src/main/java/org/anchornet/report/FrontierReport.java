@@ -1,0 +1,61 @@
+package org.anchornet.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.anchornet.dynamic.BudgetSweep;
+import org.anchornet.dynamic.ExitTable;
+import org.anchornet.dynamic.StageCosts;
+import org.anchornet.torchio.AtomicFiles;
+
+/** The accuracy-vs-cost frontier of a budget sweep as {@code frontier.csv}, {@code frontier.png} and {@code .svg}. */
+public final class FrontierReport {
+    private FrontierReport() {}
+
+    /**
+     * Writes the sweep's points (fit on validation, scored on test) and the fixed-stage points of the test table;
+     * {@code extra} adds markers such as a baseline. Returns the CSV text.
+     */
+    public static String write(Path dir, String title, List<BudgetSweep.Point> points, ExitTable test,
+            StageCosts costs, List<Charts.Series> extra) throws IOException {
+        StringBuilder csv = new StringBuilder("budget_gmacs,method,val_accuracy,val_gmacs,test_accuracy,test_gmacs,"
+                + "thresholds\n");
+        for (BudgetSweep.Point p : points) {
+            csv.append(String.format(Locale.ROOT, "%.6f,%s,%.6f,%.6f,%.6f,%.6f,%s%n", p.budget() / 1e9, p.method(),
+                    p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
+                    p.test().meanGigaMultiplyAdds(), thresholds(p.thresholds())));
+        }
+        double[] stageX = new double[test.stages()];
+        double[] stageY = new double[test.stages()];
+        for (int j = 0; j < test.stages(); j++) {
+            stageX[j] = costs.stage(j) / 1e9;
+            stageY[j] = 100 * test.stageAccuracy(j);
+            csv.append(String.format(Locale.ROOT, ",stage %d only,,,%.6f,%.6f,%n", j + 1, test.stageAccuracy(j),
+                    stageX[j]));
+        }
+        Files.createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve("frontier.csv"), csv.toString());
+        List<Charts.Series> series = new ArrayList<>();
+        for (String method : List.of("search", "p^j")) {
+            List<BudgetSweep.Point> mine = points.stream().filter(p -> p.method().equals(method)).toList();
+            series.add(new Charts.Series(method.equals("search") ? "searched thresholds" : "p^j (MSDNet/GFNet)",
+                    mine.stream().mapToDouble(p -> p.test().meanGigaMultiplyAdds()).toArray(),
+                    mine.stream().mapToDouble(p -> 100 * p.test().accuracy()).toArray(), true));
+        }
+        series.add(new Charts.Series("every image stops at stage j (1 = glance only)", stageX, stageY, false));
+        series.addAll(extra);
+        Charts.save(Charts.xy(title, "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), dir,
+                "frontier", 900, 560);
+        return csv.toString();
+    }
+
+    private static String thresholds(double[] t) {
+        return Arrays.stream(t).mapToObj(v -> Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf")
+                : String.format(Locale.ROOT, "%.6g", v)).collect(Collectors.joining(";"));
+    }
+}
