@@ -39,12 +39,12 @@ public record DemoSettings(
     }
 
     public static DemoSettings standard(Path outDir) {
-        return new DemoSettings(2400, 600, 1000, 224, "resnet18", 32, 3, 4, 2, 1, 0.02, 0.05, 0.01, 4, 0.3, 0.45, 256,
+        return new DemoSettings(2400, 600, 1000, 224, "resnet18", 32, 3, 4, 2, 1, 0.02, 0.05, 0.01, 4, 0.3, 0.48, 256,
                 0, outDir, null, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), true);
     }
 
     public static DemoSettings quick(Path outDir) {
-        return new DemoSettings(192, 96, 96, 224, "resnet18", 32, 1, 1, 1, 1, 0.02, 0.05, 0.01, 4, 0.3, 0.45, 64, 0,
+        return new DemoSettings(192, 96, 96, 224, "resnet18", 32, 1, 1, 1, 1, 0.02, 0.05, 0.01, 4, 0.3, 0.48, 64, 0,
                 outDir, null, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), true);
     }
 }
