@@ -54,7 +54,7 @@ final class ClassifyCommand implements Callable<Integer> {
         if ((data == null) == (images == null || images.isEmpty())) {
             throw new IllegalArgumentException("give either --data DIR or image files");
         }
-        ImageDataset dataset = data != null ? new ImageFolder(data) : new Files_(images);
+        ImageDataset dataset = data != null ? new ImageFolder(data) : new ImageFiles(images);
         PrintWriter out = spec.commandLine().getOut();
         List<Map<String, Object>> rows = new ArrayList<>();
         int correct = 0;
@@ -124,10 +124,10 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** Loose image files as an unlabelled data set. */
-    static final class Files_ implements ImageDataset {
+    static final class ImageFiles implements ImageDataset {
         private final List<Path> files;
 
-        Files_(List<Path> files) throws IOException {
+        ImageFiles(List<Path> files) throws IOException {
             for (Path f : files) {
                 if (!Files.isRegularFile(f)) {
                     throw new IOException(f + ": no such file");

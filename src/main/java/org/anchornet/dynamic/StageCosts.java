@@ -14,7 +14,7 @@ import org.anchornet.model.CostCounter;
 public record StageCosts(long[] perStage) {
     public StageCosts {
         perStage = perStage.clone();
-        for (int j = 1; j < perStage.length; j++) {
+        for (int j = 0; j < perStage.length; j++) {
             if (perStage[j] < 0) {
                 throw new IllegalArgumentException("negative stage cost");
             }

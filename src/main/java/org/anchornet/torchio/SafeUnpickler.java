@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.Function;
 import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.Opcodes;
@@ -56,11 +55,6 @@ final class SafeUnpickler extends Unpickler {
 
     Object loadNext() throws IOException {
         return load(source);
-    }
-
-    /** The names of every global this reader accepts, for error messages and docs. */
-    static List<String> allowedGlobalNames() {
-        return List.copyOf(new TreeSet<>(ALLOWED.keySet()));
     }
 
     @Override

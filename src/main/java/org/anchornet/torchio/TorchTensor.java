@@ -75,12 +75,12 @@ public final class TorchTensor {
     /** Copies an NDArray (any device) into a contiguous tensor of the same dtype and shape. */
     public static TorchTensor fromNDArray(NDArray array) {
         DType dtype = DType.fromDjl(array.getDataType());
-        ByteBuffer native_ = array.toByteBuffer();
-        byte[] bytes = new byte[native_.remaining()];
-        native_.order(ByteOrder.nativeOrder()).get(bytes);
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new UnsupportedOperationException("big-endian hosts are not supported");
         }
+        ByteBuffer data = array.toByteBuffer();
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
         return of(dtype, bytes, array.getShape().getShape());
     }
 
