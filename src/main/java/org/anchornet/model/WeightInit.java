@@ -1,6 +1,7 @@
 package org.anchornet.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -21,7 +22,8 @@ final class WeightInit {
 
     static void apply(TorchModule network, Family family, long seed) {
         Random random = new Random(seed);
-        for (Map.Entry<String, Parameter> e : StateDictMapper.parameters(network).entrySet()) {
+        Map<String, Parameter> parameters = StateDictMapper.parameters(network);
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             NDArray array = e.getValue().getArray();
             long[] shape = array.getShape().getShape();
             int n = Math.toIntExact(array.size());
@@ -31,8 +33,11 @@ final class WeightInit {
                 case BETA, RUNNING_MEAN -> { }
                 case WEIGHT -> fillWeight(values, shape, family, random);
                 case BIAS -> {
-                    if (family == Family.RESNET && shape.length == 1 && isLinearBias(e.getKey(), network)) {
-                        fillUniform(values, 1 / Math.sqrt(linearFanIn(e.getKey(), network)), random);
+                    // ResNet keeps torch's default Linear bias init, U(±1/√fan_in); conv biases and others stay 0.
+                    Parameter weight = parameters.get(e.getKey().replaceAll("bias$", "weight"));
+                    Shape weightShape = weight == null ? null : weight.getArray().getShape();
+                    if (family == Family.RESNET && weightShape != null && weightShape.dimension() == 2) {
+                        fillUniform(values, 1 / Math.sqrt(weightShape.get(1)), random);
                     }
                 }
                 default -> throw new IllegalStateException("unexpected parameter " + e.getKey());
@@ -53,15 +58,6 @@ final class WeightInit {
         } else {
             fillUniform(values, 1 / Math.sqrt(shape[1]), random);
         }
-    }
-
-    private static boolean isLinearBias(String key, TorchModule network) {
-        Parameter weight = StateDictMapper.parameters(network).get(key.replaceAll("bias$", "weight"));
-        return weight != null && weight.getArray().getShape().dimension() == 2;
-    }
-
-    private static long linearFanIn(String key, TorchModule network) {
-        return StateDictMapper.parameters(network).get(key.replaceAll("bias$", "weight")).getArray().getShape().get(1);
     }
 
     private static void fillNormal(float[] values, double std, Random random) {
