@@ -2,6 +2,7 @@ package org.anchornet.cli;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.anchornet.report.DemoPipeline;
 import org.anchornet.report.DemoSettings;
@@ -37,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", split = ",", description = "Epochs of the baseline, AnchorNet, glance and patch"
             + " networks, e.g. 3,4,2,1.") java.util.List<Integer> epochs;
     @Option(names = "--budget-fraction", description = "Budget as a share of the baseline's multiply-adds (default"
-            + " 0.48: under the 50% goal with room for validation-to-test drift).") Double budgetFraction;
+            + " 0.48: under the 50%% goal with room for validation-to-test drift).") Double budgetFraction;
     @Option(names = "--seed", description = "Seed of data, initialization, order and augmentation (default 0).")
     Long seed;
     @Option(names = "--workers", description = "Image threads (default: cores − 1).") Integer workers;
@@ -45,19 +46,22 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DemoSettings d = quick ? DemoSettings.quick(out) : DemoSettings.standard(out);
+        DemoSettings.Builder d = quick ? DemoSettings.quick() : DemoSettings.standard();
         if (epochs != null && epochs.size() != 4) {
             throw new IllegalArgumentException("--epochs takes four numbers: baseline, AnchorNet, glance, patch");
         }
-        d = new DemoSettings(
-                trainSize != null ? trainSize : d.trainSize(), valSize != null ? valSize : d.valSize(),
-                testSize != null ? testSize : d.testSize(), d.canvas(), arch != null ? arch : d.arch(), d.batchSize(),
-                epochs != null ? epochs.get(0) : d.fullEpochs(), epochs != null ? epochs.get(1) : d.anchorEpochs(),
-                epochs != null ? epochs.get(2) : d.resizedEpochs(), epochs != null ? epochs.get(3) : d.patchEpochs(),
-                d.fullLr(), d.anchorLr(), d.fineTuneLr(), d.topK(), d.iou(),
-                budgetFraction != null ? budgetFraction : d.budgetFraction(), d.benchImages(),
-                seed != null ? seed : d.seed(), out, fashionMnistDir, workers != null ? workers : d.workers(), !quiet);
-        Map<String, Object> summary = new DemoPipeline(d, spec.commandLine().getOut()).run();
+        d.outDir(out).fashionMnistDir(fashionMnistDir).progress(!quiet);
+        Optional.ofNullable(trainSize).ifPresent(d::trainSize);
+        Optional.ofNullable(valSize).ifPresent(d::valSize);
+        Optional.ofNullable(testSize).ifPresent(d::testSize);
+        Optional.ofNullable(arch).ifPresent(d::arch);
+        if (epochs != null) {
+            d.epochs(epochs.get(0), epochs.get(1), epochs.get(2), epochs.get(3));
+        }
+        Optional.ofNullable(budgetFraction).ifPresent(d::budgetFraction);
+        Optional.ofNullable(seed).ifPresent(d::seed);
+        Optional.ofNullable(workers).ifPresent(d::workers);
+        Map<String, Object> summary = new DemoPipeline(d.build(), spec.commandLine().getOut()).run();
         return summary.containsKey("bench") ? 0 : 1;
     }
 }

@@ -25,6 +25,24 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        // picocli formats descriptions with String.format and only warns (on System.err) about a stray '%'.
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            CommandLine cli = AnchorNetCli.commandLine();
+            assertFalse(cli.getSubcommands().isEmpty());
+            for (CommandLine sub : cli.getSubcommands().values()) {
+                assertFalse(sub.getUsageMessage().isBlank(), sub.getCommandName());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void flopsPrintsTheReferenceFigures() {
         Run r = run("flops", "--arch", "anchornet", "--input", "224");
         assertEquals(0, r.code(), r.err());

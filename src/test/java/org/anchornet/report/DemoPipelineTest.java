@@ -22,8 +22,9 @@ class DemoPipelineTest {
     @Test
     void quickDemoProducesTheReportAndSkipsWork() throws Exception {
         Path out = tmp.resolve("demo");
-        DemoSettings settings = new DemoSettings(48, 12, 20, 224, "resnet18", 16, 1, 1, 1, 1, 0.02, 0.05, 0.01, 4, 0.3,
-                0.45, 32, 0, out, Path.of("src/test/resources/fashion-mnist-sample"), 1, false);
+        DemoSettings settings = DemoSettings.quick().trainSize(48).valSize(12).testSize(20).batchSize(16)
+                .budgetFraction(0.45).benchImages(32).outDir(out)
+                .fashionMnistDir(Path.of("src/test/resources/fashion-mnist-sample")).workers(1).progress(false).build();
         StringWriter log = new StringWriter();
         new DemoPipeline(settings, new PrintWriter(log, true)).run();
         for (String file : List.of("report.html", "summary.json", "frontier.csv", "frontier.png", "frontier.svg",
