@@ -121,11 +121,10 @@ final class BenchCommand implements Callable<Integer> {
         int topK = thresholds.size() - 1;
         Architecture down = Architectures.get(arch);
         try (NDManager manager = NDManager.newBaseManager()) {
-            AnchorNet anchor = (AnchorNet) (anchorNet != null ? Architectures.get("anchornet").load(manager, classes,
-                    anchorNet) : Architectures.get("anchornet").create(manager, classes, 1));
-            TorchModule glanceNet = resized != null ? down.load(manager, classes, resized) : down.create(manager, classes, 2);
-            TorchModule patchNet = patch != null ? down.load(manager, classes, patch) : down.create(manager, classes, 3);
-            TorchModule full = baseline != null ? down.load(manager, classes, baseline) : down.create(manager, classes, 4);
+            AnchorNet anchor = (AnchorNet) network(Architectures.get("anchornet"), manager, classes, anchorNet, 1);
+            TorchModule glanceNet = network(down, manager, classes, resized, 2);
+            TorchModule patchNet = network(down, manager, classes, patch, 3);
+            TorchModule full = network(down, manager, classes, baseline, 4);
             PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, topK,
                     Collections.nCopies(Math.max(0, topK - 1), 0.3));
             EarlyExitEngine engine = new EarlyExitEngine(glanceNet, patchNet, new Localizer(anchor, proposer),
@@ -152,6 +151,13 @@ final class BenchCommand implements Callable<Integer> {
             print(out, r);
         }
         return 0;
+    }
+
+    /** Loads weights when given, else random ones (enough for timing a replay); folded for inference either way. */
+    private static TorchModule network(Architecture architecture, NDManager manager, int classes, Path weights,
+            long seed) throws java.io.IOException {
+        return weights != null ? architecture.loadForInference(manager, classes, weights)
+                : architecture.create(manager, classes, seed).foldBatchNorms();
     }
 
     static void print(PrintWriter out, EngineBenchmark.Result r) {

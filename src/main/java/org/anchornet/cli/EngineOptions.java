@@ -67,9 +67,9 @@ final class EngineOptions {
         List<String> classes = labels != null ? Files.readAllLines(labels).stream().filter(l -> !l.isBlank()).toList()
                 : dataClasses != null ? dataClasses : imagenetClasses();
         int n = numClasses != null ? numClasses : classes.size();
-        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").load(manager, n, anchorNet);
-        TorchModule glance = Architectures.get(arch).load(manager, n, resized);
-        TorchModule patchNet = Architectures.get(arch).load(manager, n, patch);
+        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager, n, anchorNet);
+        TorchModule glance = Architectures.get(arch).loadForInference(manager, n, resized);
+        TorchModule patchNet = Architectures.get(arch).loadForInference(manager, n, patch);
         PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, topK,
                 Collections.nCopies(topK - 1, iou));
         Localizer localizer = new Localizer(anchor, proposer);

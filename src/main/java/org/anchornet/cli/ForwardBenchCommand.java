@@ -41,18 +41,25 @@ final class ForwardBenchCommand implements Callable<Integer> {
     @Option(names = "--train", description = "Time training steps instead of inference.")
     boolean train;
 
+    @Option(names = "--fold", description = "Fold batch norms into their convolutions first, as the inference"
+            + " commands do (the default times the same operations PyTorch's eager eval mode runs).")
+    boolean fold;
+
     @Override
     public Integer call() {
         if (batchSize < 1 || input < 1 || iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch-size, --input and --iterations must be positive");
+        }
+        if (train && fold) {
+            throw new IllegalArgumentException("--fold is for inference; a folded network cannot train");
         }
         PrintWriter out = spec.commandLine().getOut();
         double[] millis = train ? trainSteps() : forwardPasses();
         double[] sorted = millis.clone();
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
-        out.printf("djl %s %s batch %d×3×%d×%d: median %.1f ms (%.1f images/s), min %.1f ms, max %.1f ms over %d"
-                + " batches%n", arch, train ? "train step" : "forward", batchSize, input, input, median,
+        out.printf("djl %s %s%s batch %d×3×%d×%d: median %.1f ms (%.1f images/s), min %.1f ms, max %.1f ms over %d"
+                + " batches%n", arch, train ? "train step" : "forward", fold ? " (BN folded)" : "", batchSize, input, input, median,
                 batchSize * 1000 / median, sorted[0], sorted[sorted.length - 1], iterations);
         out.flush();
         return 0;
@@ -92,6 +99,9 @@ final class ForwardBenchCommand implements Callable<Integer> {
         double[] millis = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchModule net = Architectures.get(arch).create(manager, 1000, 0);
+            if (fold) {
+                net.foldBatchNorms();
+            }
             ParameterStore store = new ParameterStore(manager, false);
             for (int i = -warmup; i < iterations; i++) {
                 try (NDManager batch = manager.newSubManager()) {

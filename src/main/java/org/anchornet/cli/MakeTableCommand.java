@@ -101,14 +101,14 @@ final class MakeTableCommand implements Callable<Integer> {
     ExitTable make(PrintWriter log, ImageDataset images, List<Double> ious) throws Exception {
         int classes = images.numClasses();
         try (NDManager manager = NDManager.newBaseManager()) {
-            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").load(manager, classes, anchorNet);
+            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager, classes, anchorNet);
             PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, topK, ious);
             if (proposer.patchSize() != patchSize) {
                 throw new IllegalArgumentException("AnchorNet's windows are " + proposer.patchSize() + " px but"
                         + " --patch-size is " + patchSize);
             }
-            TorchModule resizedNet = Architectures.get(arch).load(manager, classes, resized);
-            TorchModule patchNet = Architectures.get(arch).load(manager, classes, patch);
+            TorchModule resizedNet = Architectures.get(arch).loadForInference(manager, classes, resized);
+            TorchModule patchNet = Architectures.get(arch).loadForInference(manager, classes, patch);
             ExitTableMaker maker = new ExitTableMaker(resizedNet, patchNet, new Localizer(anchor, proposer));
             StageCosts costs = StageCosts.counted(maker.stages(), arch, patchSize, inputSize, classes);
             ExitTable.Metadata meta = new ExitTable.Metadata(ExitTableMaker.setup(arch, patchSize, ious),

@@ -54,7 +54,7 @@ final class PredictCommand implements Callable<Integer> {
         int size = engine.inputSize;
         try (NDManager manager = NDManager.newBaseManager()) {
             EngineOptions.Parts parts = engine.build(manager, null);
-            TorchModule patchNet = Architectures.get(engine.arch).load(manager, parts.classes().size(), engine.patch);
+            TorchModule patchNet = Architectures.get(engine.arch).loadForInference(manager, parts.classes().size(), engine.patch);
             for (Path file : images) {
                 RgbImage image = Transforms.resizeAndCenterCrop(ImageDecoder.decode(file),
                         Transforms.evaluationResize(size), size);

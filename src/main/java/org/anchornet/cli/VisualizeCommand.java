@@ -62,7 +62,7 @@ final class VisualizeCommand implements Callable<Integer> {
         int skipped = 0;
         try (NDManager manager = NDManager.newBaseManager();
                 ProgressBar bar = Progress.bar("visualize", images.size(), !quiet)) {
-            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").load(manager,
+            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager,
                     numClasses != null ? numClasses : images.numClasses(), anchorNet);
             Localizer localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, topK,
                     Collections.nCopies(topK - 1, iou)));

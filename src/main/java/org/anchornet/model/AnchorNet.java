@@ -47,8 +47,9 @@ public final class AnchorNet extends TorchModule {
     private static final double SE_RATIO = 0.25;
 
     private final Config config;
-    private final Block conv1;
+    private final Layers.Conv conv1;
     private final Block bn1;
+    private final ConvBatchNorm stem;
     private final NamedSequential bneck;
     private final Block expConv;
     private final Linear fc;
@@ -68,6 +69,7 @@ public final class AnchorNet extends TorchModule {
         this.config = config;
         conv1 = register("conv1", Layers.conv(config.stemChannels(), KERNEL, STEM_STRIDE, config.padding(), 1, false));
         bn1 = register("bn1", Layers.batchNorm());
+        stem = convBatchNorm(conv1, bn1);
         bneck = register("bneck", new NamedSequential());
         int in = config.stemChannels();
         for (int i = 0; i < config.blocks().size(); i++) {
@@ -113,8 +115,9 @@ public final class AnchorNet extends TorchModule {
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        checkTrainable(training);
         NDArray x = inputs.singletonOrThrow();
-        NDArray out = Layers.swishAndFree(applyAndFree(bn1, store, apply(conv1, store, x, training), training));
+        NDArray out = Layers.swishAndFree(apply(stem, store, x, training), training);
         out = applyAndFree(bneck, store, out, training);
         NDArray features = applyAndFree(expConv, store, out, training);
         NDArray logits;
@@ -188,13 +191,16 @@ public final class AnchorNet extends TorchModule {
     static final class MBConv extends TorchModule {
         private final boolean expand;
         private final boolean residual;
-        private final Block conv1;
+        private final Layers.Conv conv1;
+        private final Layers.Conv conv2;
+        private final Layers.Conv conv3;
         private final Block bn1;
-        private final Block conv2;
         private final Block bn2;
-        private final SqueezeExcitation se;
-        private final Block conv3;
         private final Block bn3;
+        private final ConvBatchNorm expansion;
+        private final ConvBatchNorm depthwise;
+        private final SqueezeExcitation se;
+        private final ConvBatchNorm projection;
 
         MBConv(int inChannels, BlockSpec spec, int padding) {
             int channels = (int) (spec.expandRatio() * inChannels);
@@ -208,21 +214,26 @@ public final class AnchorNet extends TorchModule {
             se = register("se", new SqueezeExcitation(channels, (int) (inChannels * SE_RATIO)));
             conv3 = register("conv3", Layers.conv(spec.outChannels(), 1, 1, 0, 1, false));
             bn3 = register("bn3", Layers.batchNorm());
+            projection = convBatchNorm(conv3, bn3);
+            expansion = convBatchNorm(conv1, bn1);
+            depthwise = convBatchNorm(conv2, bn2);
         }
 
         @Override
         protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
             NDArray out = x;
             if (expand) {
-                out = Layers.swishAndFree(applyAndFree(bn1, store, apply(conv1, store, x, training), training));
+                out = Layers.swishAndFree(apply(expansion, store, x, training), training);
             }
-            NDArray dw = apply(conv2, store, out, training);
+            NDArray dw = apply(depthwise, store, out, training);
             if (out != x) {
                 out.close();
             }
-            out = Layers.swishAndFree(applyAndFree(bn2, store, dw, training));
+            out = Layers.swishAndFree(dw, training);
             out = applyAndFree(se, store, out, training);
-            out = applyAndFree(bn3, store, applyAndFree(conv3, store, out, training), training);
+            NDArray excited = out;
+            out = apply(projection, store, excited, training);
+            excited.close();
             if (!residual) {
                 return out;
             }
@@ -270,7 +281,7 @@ public final class AnchorNet extends TorchModule {
         protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
             Shape s = x.getShape();
             NDArray pooled = Pool.globalAvgPool2d(x).reshape(s.get(0), s.get(1), 1, 1);
-            NDArray squeezed = Layers.swishAndFree(applyAndFree(se1, store, pooled, training));
+            NDArray squeezed = Layers.swishAndFree(applyAndFree(se1, store, pooled, training), training);
             NDArray logits = applyAndFree(se2, store, squeezed, training);
             NDArray gate = logits.getNDArrayInternal().sigmoid();
             logits.close();

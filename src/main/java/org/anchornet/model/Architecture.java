@@ -35,6 +35,12 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
         return network;
     }
 
+    /** {@link #load}, then {@link TorchModule#foldBatchNorms folded} for inference: for networks that never train. */
+    public TorchModule loadForInference(NDManager manager, int numClasses, java.nio.file.Path checkpoint)
+            throws java.io.IOException {
+        return load(manager, numClasses, checkpoint).foldBatchNorms();
+    }
+
     public TorchModule build(int numClasses) {
         return factory.apply(numClasses);
     }

@@ -125,20 +125,25 @@ public final class DenseNet extends TorchModule {
         private final Block conv1;
         private final Block norm2;
         private final Block conv2;
+        private final ConvBatchNorm bottleneck;
 
         DenseLayer(int bnSize, int growthRate) {
             norm1 = register("norm1", Layers.batchNorm());
             register("relu1", Activation.reluBlock());
-            conv1 = register("conv1", Layers.conv(bnSize * growthRate, 1, 1, 0, 1, false));
+            Layers.Conv squeeze = register("conv1", Layers.conv(bnSize * growthRate, 1, 1, 0, 1, false));
+            conv1 = squeeze;
             norm2 = register("norm2", Layers.batchNorm());
             register("relu2", Activation.reluBlock());
             conv2 = register("conv2", Layers.conv(growthRate, 3, 1, 1, 1, false));
+            bottleneck = convBatchNorm(squeeze, norm2);
         }
 
         @Override
         protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
             NDArray out = Layers.reluAndFree(apply(norm1, store, x, training));
-            out = Layers.reluAndFree(applyAndFree(norm2, store, applyAndFree(conv1, store, out, training), training));
+            NDArray activated = out;
+            out = Layers.reluAndFree(apply(bottleneck, store, activated, training));
+            activated.close();
             return applyAndFree(conv2, store, out, training);
         }
 

@@ -44,14 +44,17 @@ public final class ResNet extends TorchModule {
     private final Config config;
     private final Block conv1;
     private final Block bn1;
+    private final ConvBatchNorm stem;
     private final Block maxpool;
     private final NamedSequential[] stages = new NamedSequential[4];
     private final Block fc;
 
     private ResNet(Config config) {
         this.config = config;
-        conv1 = register("conv1", Layers.conv(64, 7, 2, 3, 1, false));
+        Layers.Conv stemConv = register("conv1", Layers.conv(64, 7, 2, 3, 1, false));
+        conv1 = stemConv;
         bn1 = register("bn1", Layers.batchNorm());
+        stem = convBatchNorm(stemConv, bn1);
         register("relu", Activation.reluBlock());
         maxpool = register("maxpool", Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
         int inplanes = 64;
@@ -80,7 +83,7 @@ public final class ResNet extends TorchModule {
 
     @Override
     protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-        NDArray out = Layers.reluAndFree(applyAndFree(bn1, store, apply(conv1, store, x, training), training));
+        NDArray out = Layers.reluAndFree(apply(stem, store, x, training));
         out = applyAndFree(maxpool, store, out, training);
         for (NamedSequential stage : stages) {
             out = applyAndFree(stage, store, out, training);
@@ -140,7 +143,9 @@ public final class ResNet extends TorchModule {
     /** torchvision's BasicBlock or Bottleneck, with an optional 1×1 conv + BN shortcut named {@code downsample}. */
     static final class Residual extends TorchModule {
         private final Block[] path;
+        private final ConvBatchNorm[] steps;
         private final NamedSequential downsample;
+        private final ConvBatchNorm shortcut;
 
         Residual(Config config, int planes, int stride, boolean hasDownsample) {
             int out = planes * config.blockType().expansion();
@@ -162,28 +167,33 @@ public final class ResNet extends TorchModule {
                     register("bn3", Layers.batchNorm())
                 };
             }
+            steps = new ConvBatchNorm[path.length / 2];
+            for (int i = 0; i < steps.length; i++) {
+                steps[i] = convBatchNorm((Layers.Conv) path[2 * i], path[2 * i + 1]);
+            }
             register("relu", Activation.reluBlock());
-            downsample = hasDownsample
-                    ? register("downsample", new NamedSequential()
-                            .add("0", Layers.conv(out, 1, stride, 0, 1, false))
-                            .add("1", Layers.batchNorm()))
-                    : null;
+            if (hasDownsample) {
+                Layers.Conv conv = Layers.conv(out, 1, stride, 0, 1, false);
+                Block bn = Layers.batchNorm();
+                downsample = register("downsample", new NamedSequential().add("0", conv).add("1", bn));
+                shortcut = convBatchNorm(conv, bn);
+            } else {
+                downsample = null;
+                shortcut = null;
+            }
         }
 
         @Override
         protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
             NDArray out = x;
-            for (int i = 0; i < path.length; i += 2) {
-                NDArray conv = apply(path[i], store, out, training);
+            for (int i = 0; i < steps.length; i++) {
+                NDArray next = apply(steps[i], store, out, training);
                 if (out != x) {
                     out.close();
                 }
-                out = applyAndFree(path[i + 1], store, conv, training);
-                if (i + 2 < path.length) {
-                    out = Layers.reluAndFree(out);
-                }
+                out = i + 1 < steps.length ? Layers.reluAndFree(next) : next;
             }
-            NDArray identity = downsample == null ? x : apply(downsample, store, x, training);
+            NDArray identity = shortcut == null ? x : apply(shortcut, store, x, training);
             NDArray sum = out.add(identity);
             out.close();
             if (identity != x) {

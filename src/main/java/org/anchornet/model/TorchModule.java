@@ -17,8 +17,61 @@ import ai.djl.util.PairList;
  * batch's manager closes (autograd keeps what it needs through its own references).
  */
 public abstract class TorchModule extends AbstractBlock {
+    private final java.util.List<ConvBatchNorm> convBatchNorms = new java.util.ArrayList<>();
+    private boolean folded;
+
     protected TorchModule() {
         super((byte) 1);
+    }
+
+    /** Declares that {@code conv} feeds {@code batchNorm} directly (both already registered), so the pair can fold. */
+    protected final ConvBatchNorm convBatchNorm(Layers.Conv conv, Block batchNorm) {
+        ConvBatchNorm pair = new ConvBatchNorm(conv, batchNorm);
+        convBatchNorms.add(pair);
+        return pair;
+    }
+
+    /** Runs a declared conv + batch norm pair, folded or not. */
+    protected static NDArray apply(ConvBatchNorm pair, ParameterStore store, NDArray x, boolean training) {
+        return pair.apply(store, x, training);
+    }
+
+    /**
+     * Merges every batch norm that directly follows a convolution into that convolution, for inference: the same
+     * function (to float rounding) with one pass over each activation fewer. Training passes are refused until
+     * {@link #unfoldBatchNorms}. Call again after the weights change (e.g. loading a checkpoint) to refold.
+     */
+    public final TorchModule foldBatchNorms() {
+        forEachModule(this, m -> {
+            m.convBatchNorms.forEach(ConvBatchNorm::fold);
+            m.folded = true;
+        });
+        return this;
+    }
+
+    /** Drops the folded copies; the network computes conv and batch norm separately again and can be trained. */
+    public final void unfoldBatchNorms() {
+        forEachModule(this, m -> {
+            m.convBatchNorms.forEach(ConvBatchNorm::unfold);
+            m.folded = false;
+        });
+    }
+
+    private static void forEachModule(Block block, java.util.function.Consumer<TorchModule> action) {
+        if (block instanceof TorchModule module) {
+            action.accept(module);
+        }
+        for (Block child : block.getChildren().values()) {
+            forEachModule(child, action);
+        }
+    }
+
+    /** Refuses a training pass of a folded network before anything runs (a partial pass would move BN statistics). */
+    protected final void checkTrainable(boolean training) {
+        if (training && folded) {
+            throw new IllegalStateException("this network was folded for inference (batch norms merged into their"
+                    + " convolutions); unfold it, or build or load a fresh copy, to train it");
+        }
     }
 
     /** Registers a child under its torch attribute name (e.g. {@code conv1}, {@code 0}, {@code denselayer3}). */
@@ -45,6 +98,7 @@ public abstract class TorchModule extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        checkTrainable(training);
         return new NDList(forward(store, inputs.singletonOrThrow(), training));
     }
 

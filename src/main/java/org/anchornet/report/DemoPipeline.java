@@ -104,10 +104,10 @@ public final class DemoPipeline {
         summary.put("settings", settingsMap());
         try (NDManager manager = NDManager.newBaseManager()) {
             int classes = FashionMnist.CLASSES.size();
-            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").load(manager, classes, anchorNet);
-            TorchModule glanceNet = Architectures.get(s.arch()).load(manager, classes, resized);
-            TorchModule patchNet = Architectures.get(s.arch()).load(manager, classes, patch);
-            TorchModule fullNet = Architectures.get(s.arch()).load(manager, classes, baseline);
+            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager, classes, anchorNet);
+            TorchModule glanceNet = Architectures.get(s.arch()).loadForInference(manager, classes, resized);
+            TorchModule patchNet = Architectures.get(s.arch()).loadForInference(manager, classes, patch);
+            TorchModule fullNet = Architectures.get(s.arch()).loadForInference(manager, classes, baseline);
             PatchProposer proposer = new PatchProposer(anchor.receptiveField(), s.canvas(), s.topK(),
                     Collections.nCopies(s.topK() - 1, s.iou()));
             Localizer localizer = new Localizer(anchor, proposer);

@@ -1,0 +1,80 @@
+package org.anchornet.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+
+/**
+ * A convolution followed by a batch norm, both registered in their module under their torch names. Normally the two
+ * run one after the other. After {@link #fold}, an inference pass runs one convolution whose weight and bias absorb
+ * the batch norm's running statistics and affine terms, saving a full read and write of the activation. Training
+ * passes are refused while folded ({@link TorchModule#checkTrainable}): the copy would go stale as the weights move.
+ */
+public final class ConvBatchNorm {
+    private final Layers.Conv conv;
+    private final Block batchNorm;
+    private NDArray foldedWeight;
+    private NDArray foldedBias;
+
+    public ConvBatchNorm(Layers.Conv conv, Block batchNorm) {
+        this.conv = conv;
+        this.batchNorm = batchNorm;
+    }
+
+    NDArray apply(ParameterStore store, NDArray x, boolean training) {
+        if (foldedWeight == null) {
+            NDArray y = TorchModule.apply(conv, store, x, training);
+            return TorchModule.applyAndFree(batchNorm, store, y, training);
+        }
+        if (training) {
+            throw new IllegalStateException("a folded convolution cannot train");
+        }
+        NDArray y = Conv2d.conv2d(x, foldedWeight, foldedBias, conv.stride(), conv.padding(), conv.dilation(),
+                conv.groups()).singletonOrThrow();
+        CostCounter.record(conv, x.getShape(), y.getShape());
+        return y;
+    }
+
+    /** Computes the folded weight and bias from the current parameters; they live on the weight's manager. */
+    void fold() {
+        unfold();
+        NDArray weight = array(conv, "weight");
+        // Results of DJL ops attach to their first operand's manager (the model's), so intermediates are closed here.
+        try (NDArray std = array(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
+                NDArray scale = array(batchNorm, "gamma").div(std);
+                NDArray meanShift = array(batchNorm, "runningMean").mul(scale);
+                NDArray column = scale.reshape(-1, 1, 1, 1)) {
+            NDArray shift = array(batchNorm, "beta").sub(meanShift);
+            if (conv.hasBias()) {
+                try (NDArray biasShift = array(conv, "bias").mul(scale); NDArray unbiased = shift) {
+                    shift = unbiased.add(biasShift);
+                }
+            }
+            foldedWeight = weight.mul(column);
+            foldedBias = shift;
+        }
+    }
+
+    void unfold() {
+        if (foldedWeight != null) {
+            foldedWeight.close();
+            foldedBias.close();
+            foldedWeight = null;
+            foldedBias = null;
+        }
+    }
+
+    boolean isFolded() {
+        return foldedWeight != null;
+    }
+
+    private static NDArray array(Block block, String name) {
+        Parameter p = block.getParameters().get(name);
+        if (p == null || !p.isInitialized()) {
+            throw new IllegalStateException("cannot fold an uninitialized network (" + name + " missing)");
+        }
+        return p.getArray();
+    }
+}
