@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side inference benchmark: anchornet (DJL) vs Python PyTorch (Debian's python3-torch), same network,
-# batch, input size and 2 threads, each in its own process so peak resident memory is measured per side.
+# batch, input size and 2 threads, each in its own process so peak resident memory is measured per side. DJL runs
+# twice: as PyTorch eager eval mode computes (conv, then BN), and with batch norms folded as the inference commands run.
 # Usage: scripts/bench-forward.sh [densenet201] [32] [95] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2000000000 M
 for round in $(seq "$rounds"); do
   echo "round $round"
   /usr/bin/time -f "  djl peak RSS %M KB" ./anchornet forward-bench --arch "$arch" --batch-size "$batch" --input "$input"
+  /usr/bin/time -f "  djl (folded) peak RSS %M KB" ./anchornet forward-bench --arch "$arch" --batch-size "$batch" \
+    --input "$input" --fold
   /usr/bin/time -f "  torch peak RSS %M KB" /usr/bin/python3 scripts/bench_forward_torch.py --arch "$arch" \
     --batch-size "$batch" --input "$input" --threads 2
 done
