@@ -22,6 +22,7 @@ import org.anchornet.model.Architecture;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
 import org.anchornet.model.TorchModule;
+import org.anchornet.torchio.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,6 +78,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--input-size", defaultValue = "224", description = "Image side (default ${DEFAULT-VALUE}).")
     int inputSize;
+
+    @Option(names = "--json", description = "Also write the figures to this JSON file.")
+    Path json;
 
     @Override
     public Integer call() throws Exception {
@@ -149,6 +153,10 @@ final class BenchCommand implements Callable<Integer> {
                     CostCounter.count(full, inputSize).multiplyAdds());
             EngineBenchmark.Result r = EngineBenchmark.run(engine, full, batches, forced, costs, rounds);
             print(out, r);
+            if (json != null) {
+                AtomicFiles.writeString(json, new com.google.gson.GsonBuilder().setPrettyPrinting().create()
+                        .toJson(r.toMap()));
+            }
         }
         return 0;
     }

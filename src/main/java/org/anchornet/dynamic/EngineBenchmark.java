@@ -33,6 +33,23 @@ public final class EngineBenchmark {
         public double efficiency() {
             return speedup() / multiplyAddRatio();
         }
+
+        /** The figures under the names the demo's summary.json and {@code bench --json} use. */
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("images", images);
+            m.put("batch_size", batchSize);
+            m.put("engine_images_per_s", engineImagesPerSecond);
+            m.put("baseline_images_per_s", baselineImagesPerSecond);
+            m.put("engine_gmacs_per_image", engineMultiplyAdds / 1e9);
+            m.put("baseline_gmacs_per_image", baselineMultiplyAdds / 1e9);
+            m.put("speedup", speedup());
+            m.put("multiply_add_ratio", multiplyAddRatio());
+            m.put("efficiency", efficiency());
+            m.put("images_per_stage", stageCalls);
+            m.put("anchornet_images", anchorCalls);
+            return m;
+        }
     }
 
     private EngineBenchmark() {}

@@ -25,7 +25,6 @@ import org.anchornet.data.Transforms;
 import org.anchornet.dynamic.BudgetSweep;
 import org.anchornet.dynamic.DynamicInference;
 import org.anchornet.dynamic.EarlyExitEngine;
-import org.anchornet.dynamic.EngineBenchmark;
 import org.anchornet.dynamic.ExitTable;
 import org.anchornet.dynamic.ExitTableMaker;
 import org.anchornet.dynamic.Outcome;
@@ -153,27 +152,15 @@ public final class DemoPipeline {
             writeFrontier(out, frontier, main[1], costs, baselineTop1, baselineMacs, methods);
 
             announce("timing the early-exit engine against the full-resolution baseline");
-            List<NDArray> batches = batches(test, manager, s.benchImages());
+            Map<String, Object> bench = BenchProcess.run(benchArgs(chosen, anchorNet, resized, patch, baseline),
+                    out.resolve("bench.json"), out.resolve("bench.log"));
+            summary.put("bench", bench);
+            Charts.save(Figures.bars("Measured throughput (" + bench.get("images") + " test canvases, batch "
+                    + bench.get("batch_size") + ", fresh process)", "images / s",
+                    List.of("early exit (AnchorNet)", "full resolution"),
+                    new double[] {(Double) bench.get("engine_images_per_s"), (Double) bench.get("baseline_images_per_s")}),
+                    out, "throughput", 640, 420);
             EarlyExitEngine engine = new EarlyExitEngine(glanceNet, patchNet, localizer, chosen);
-            EngineBenchmark.Result bench = EngineBenchmark.run(engine, fullNet, batches, null,
-                    new EngineBenchmark.Costs(costs.stage(0), costs.stage(1) - 2 * costs.stage(0),
-                            baselineMacs), s.benchImages() >= 128 ? 3 : 1);
-            Map<String, Object> benchMap = new LinkedHashMap<>();
-            benchMap.put("images", bench.images());
-            benchMap.put("batch_size", bench.batchSize());
-            benchMap.put("engine_images_per_s", bench.engineImagesPerSecond());
-            benchMap.put("baseline_images_per_s", bench.baselineImagesPerSecond());
-            benchMap.put("engine_gmacs_per_image", bench.engineMultiplyAdds() / 1e9);
-            benchMap.put("baseline_gmacs_per_image", bench.baselineMultiplyAdds() / 1e9);
-            benchMap.put("speedup", bench.speedup());
-            benchMap.put("multiply_add_ratio", bench.multiplyAddRatio());
-            benchMap.put("images_per_stage", bench.stageCalls());
-            benchMap.put("anchornet_images", bench.anchorCalls());
-            summary.put("bench", benchMap);
-            Charts.save(Figures.bars("Measured throughput (" + bench.images() + " test canvases, batch "
-                    + bench.batchSize() + ")", "images / s", List.of("early exit (AnchorNet)", "full resolution"),
-                    new double[] {bench.engineImagesPerSecond(), bench.baselineImagesPerSecond()}), out, "throughput",
-                    640, 420);
             List<String> stageNames = new ArrayList<>();
             double[] exits = new double[costs.stages()];
             for (int j = 0; j < costs.stages(); j++) {
@@ -234,18 +221,25 @@ public final class DemoPipeline {
         return pair;
     }
 
-    private List<NDArray> batches(ImageDataset test, NDManager manager, int images) {
-        List<NDArray> batches = new ArrayList<>();
-        int n = images / s.batchSize();
-        for (int b = 0; b < n; b++) {
-            float[] all = new float[s.batchSize() * 3 * s.canvas() * s.canvas()];
-            for (int i = 0; i < s.batchSize(); i++) {
-                float[] one = Transforms.toNormalizedChw(load(test, (b * s.batchSize() + i) % test.size()));
-                System.arraycopy(one, 0, all, i * one.length, one.length);
-            }
-            batches.add(manager.create(all, new Shape(s.batchSize(), 3, s.canvas(), s.canvas())));
+    /** {@code bench} arguments that time the trained networks at the chosen thresholds on this run's test canvases. */
+    private List<String> benchArgs(double[] thresholds, Path anchorNet, Path resized, Path patch, Path baseline) {
+        List<String> args = new ArrayList<>(List.of("--arch", s.arch(), "--pretrained-anchornet", anchorNet.toString(),
+                "--resized-pretrained", resized.toString(), "--patch-pretrained", patch.toString(),
+                "--baseline-pretrained", baseline.toString(), "--images", Integer.toString(s.benchImages()),
+                "--batch-size", Integer.toString(s.batchSize()), "--rounds", s.benchImages() >= 128 ? "3" : "1",
+                "--train-size", Integer.toString(s.trainSize()), "--val-size", Integer.toString(s.valSize()),
+                "--test-size", Integer.toString(s.testSize()), "--canvas", Integer.toString(s.canvas()),
+                "--data-seed", Long.toString(s.seed()), "--workers", Integer.toString(s.workers()),
+                "--input-size", Integer.toString(s.canvas())));
+        if (s.fashionMnistDir() != null) {
+            args.add("--fashion-mnist-dir");
+            args.add(s.fashionMnistDir().toString());
         }
-        return batches;
+        args.add("--thresholds");
+        for (double t : thresholds) {
+            args.add(Double.toString(t));
+        }
+        return args;
     }
 
     private static RgbImage load(ImageDataset data, int index) {

@@ -60,7 +60,8 @@ final class HtmlReport {
                 <p>The engine runs the glance on every canvas, AnchorNet and the patch stages only on the canvases still
                 in (images per stage: %s; AnchorNet ran on %s). On %s test canvases in batches of %s it classified
                 <b>%.1f images/s</b> against <b>%.1f</b> for the full-resolution network: <b>%.2f×</b> faster, for a
-                multiply-add ratio of %.2f×.</p>
+                multiply-add ratio of %.2f×. Both were timed in a fresh process (<code>anchornet bench</code>; the command
+                line is the first line of <a href="bench.log">bench.log</a>), the fastest of several passes each.</p>
                 <img src="throughput.png" alt="throughput"> <img src="exits.png" alt="exit stages">
                 <h2>Where it looks</h2>
                 <p class="note">Numbered windows are AnchorNet's proposals in order; below each canvas, the prediction

@@ -30,7 +30,8 @@ class DemoPipelineTest {
         for (String file : List.of("report.html", "summary.json", "frontier.csv", "frontier.png", "frontier.svg",
                 "throughput.png", "throughput.svg", "exits.png", "examples.png", "cams.png",
                 "tables/anchornet_val.pth", "tables/anchornet_test.pth", "tables/random_test.pth",
-                "tables/centre_test.pth", "checkpoints/full/best.pth", "checkpoints/patch/train_log.csv")) {
+                "tables/centre_test.pth", "bench.json", "bench.log", "checkpoints/full/best.pth",
+                "checkpoints/patch/train_log.csv")) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
         String html = Files.readString(out.resolve("report.html"));

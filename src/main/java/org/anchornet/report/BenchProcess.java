@@ -1,0 +1,75 @@
+package org.anchornet.report;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs {@code anchornet bench} in a fresh JVM with this one's class path and JVM options, and reads back its JSON.
+ * The demo times the engine this way because a process that has just trained four networks measured both sides
+ * slower and unevenly (engine 1.1–1.2× the baseline in-process, 1.6–1.8× in a fresh process on the same weights and
+ * canvases), and a fresh process is what serving looks like; the bench command line is kept so the figure can be
+ * reproduced by hand.
+ */
+final class BenchProcess {
+    private static final String MAIN_CLASS = "org.anchornet.cli.AnchorNetCli";
+
+    private BenchProcess() {}
+
+    /**
+     * @param benchArgs arguments after {@code bench}; {@code --json} is added
+     * @param log where the child's output goes
+     * @return the child's figures (whole numbers as Long, arrays as long[], others as Double)
+     */
+    static Map<String, Object> run(List<String> benchArgs, Path json, Path log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            // heap size, GC and -D settings (offline DJL, thread counts); not debugger or profiler agents
+            if (option.startsWith("-X") || option.startsWith("-D")) {
+                command.add(option);
+            }
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(MAIN_CLASS);
+        command.add("bench");
+        command.addAll(benchArgs);
+        command.add("--json");
+        command.add(json.toString());
+        Files.deleteIfExists(json);
+        Files.writeString(log, String.join(" ", command) + System.lineSeparator());
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        int code;
+        try {
+            code = child.waitFor();
+        } catch (InterruptedException e) {
+            child.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while timing the engine", e);
+        }
+        if (code != 0 || !Files.exists(json)) {
+            List<String> lines = Files.readAllLines(log);
+            throw new IOException("the timing process failed (exit " + code + "); last lines of " + log + ":\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size())));
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+                .entrySet()) {
+            figures.put(e.getKey(), e.getValue().isJsonArray()
+                    ? e.getValue().getAsJsonArray().asList().stream().mapToLong(JsonElement::getAsLong).toArray()
+                    : e.getValue().getAsString().matches("-?\\d+") ? (Object) e.getValue().getAsLong()
+                    : (Object) e.getValue().getAsDouble());
+        }
+        return figures;
+    }
+}
