@@ -13,10 +13,10 @@ import java.util.Map;
 
 /**
  * Runs {@code anchornet bench} in a fresh JVM with this one's class path and JVM options, and reads back its JSON.
- * The demo times the engine this way because a process that has just trained four networks measured both sides
- * slower and unevenly (engine 1.1–1.2× the baseline in-process, 1.6–1.8× in a fresh process on the same weights and
- * canvases), and a fresh process is what serving looks like; the bench command line is kept so the figure can be
- * reproduced by hand.
+ * The demo times the engine this way because the process that has just trained four networks measured both sides
+ * slower and unevenly (the engine 1.1–1.2× the baseline in-process, 1.6–1.8× in a fresh process on the same weights
+ * and canvases); a fresh process is also what serving looks like. The command line goes to the log so the figure can
+ * be reproduced by hand.
  */
 final class BenchProcess {
     private static final String MAIN_CLASS = "org.anchornet.cli.AnchorNetCli";
