@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-size", description = "Test canvases.") Integer testSize;
     @Option(names = "--arch", description = "Downstream architecture (default resnet18).") String arch;
     @Option(names = "--epochs", split = ",", description = "Epochs of the baseline, AnchorNet, glance and patch"
-            + " networks (default 3,4,3,2).") java.util.List<Integer> epochs;
+            + " networks (default 3,4,3,1).") java.util.List<Integer> epochs;
     @Option(names = "--budget-fraction", description = "Budget as a share of the baseline's multiply-adds (default"
             + " 0.48: under the 50%% goal with room for validation-to-test drift).") Double budgetFraction;
     @Option(names = "--seed", description = "Seed of data, initialization, order and augmentation (default 0).")

@@ -134,7 +134,11 @@ public final class DemoPipeline {
                 ThresholdSearch search = new ThresholdSearch(e.getValue()[0], costs);
                 ThresholdSearch.Policy policy = search.search(budget);
                 Outcome onTest = DynamicInference.evaluate(e.getValue()[1], policy.thresholds(), costs);
-                methods.put(e.getKey(), outcomeMap(policy.thresholds(), policy.validation(), onTest));
+                Map<String, Object> outcome = outcomeMap(policy.thresholds(), policy.validation(), onTest);
+                // every image through stage j: the same cost for each window source, so the fairest ablation
+                outcome.put("test_top1_at_stage", java.util.stream.IntStream.range(0, costs.stages())
+                        .mapToDouble(j -> e.getValue()[1].stageAccuracy(j)).toArray());
+                methods.put(e.getKey(), outcome);
                 if (e.getKey().equals("anchornet")) {
                     chosen = policy.thresholds();
                     chosenTest = onTest;

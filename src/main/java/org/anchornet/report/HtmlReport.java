@@ -33,6 +33,19 @@ final class HtmlReport {
             rows.append(row(label, num(m.get("test_top1")), num(m.get("test_gmacs")), baseG));
         }
         Map<String, Object> ours = (Map<String, Object>) methods.get("anchornet");
+        StringBuilder stageRows = new StringBuilder("<tr><th>windows</th>");
+        double[] stageCosts = (double[]) summary.get("stage_costs_gmacs");
+        for (int j = 0; j < stageCosts.length; j++) {
+            stageRows.append(String.format(Locale.ROOT, "<th>stage %d (%.3f G)</th>", j + 1, stageCosts[j]));
+        }
+        stageRows.append("</tr>\n");
+        for (String name : List.of("anchornet", "random", "centre")) {
+            stageRows.append("<tr><td>").append(name).append("</td>");
+            for (double a : (double[]) ((Map<String, Object>) methods.get(name)).get("test_top1_at_stage")) {
+                stageRows.append(String.format(Locale.ROOT, "<td class=\"n\">%.1f%%</td>", 100 * a));
+            }
+            stageRows.append("</tr>\n");
+        }
         String html = """
                 <!DOCTYPE html>
                 <html lang="en"><head><meta charset="utf-8"><title>anchornet-java demo report</title>
@@ -52,6 +65,8 @@ final class HtmlReport {
                 <p>Early exit with AnchorNet: <b>%.2f%%</b> top-1 at <b>%.3f G</b> (%.0f%% of the baseline's cost), against
                 %.2f%% for the full-resolution network: a difference of %+.2f points.</p>
                 <img src="frontier.png" alt="accuracy vs multiply-adds">
+                <p>Every canvas through the same stage costs the same whatever chose its windows; test top-1 by stage:</p>
+                <table>%s</table>
                 <p class="note">Lines: thresholds fit on validation for each budget, scored on test. Markers: every canvas
                 stopping at one fixed stage (stage 1 is the glance alone), the baseline, and random or centre windows
                 instead of AnchorNet's at the same budget. Raw numbers: <a href="frontier.csv">frontier.csv</a>,
@@ -76,7 +91,7 @@ final class HtmlReport {
                 num(summary.get("budget_gmacs")), 100 * num(settings.get("budget_fraction")), settings.get("seed"),
                 num(summary.get("seconds")), rows,
                 100 * num(ours.get("test_top1")), num(ours.get("test_gmacs")), 100 * num(ours.get("test_gmacs")) / baseG,
-                100 * baseTop1, 100 * (num(ours.get("test_top1")) - baseTop1),
+                100 * baseTop1, 100 * (num(ours.get("test_top1")) - baseTop1), stageRows,
                 java.util.Arrays.toString((long[]) bench.get("images_per_stage")), bench.get("anchornet_images"),
                 bench.get("images"), bench.get("batch_size"), num(bench.get("engine_images_per_s")),
                 num(bench.get("baseline_images_per_s")), num(bench.get("speedup")), num(bench.get("multiply_add_ratio")));

@@ -35,13 +35,18 @@ class DemoPipelineTest {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
         String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows"), "report sections");
+        assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows")
+                && html.contains("<th>stage 5 ("), "report sections");
 
         JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
         double baselineG = summary.getAsJsonObject("baseline").get("gmacs").getAsDouble();
         assertEquals(1.8145, baselineG, 0.001, "ResNet-18 at 224 px");
+        double glanceTop1 = summary.getAsJsonObject("glance_only").get("test_top1").getAsDouble();
         for (String method : List.of("anchornet", "random", "centre")) {
             JsonObject m = summary.getAsJsonObject("early_exit").getAsJsonObject(method);
+            JsonArray atStage = m.getAsJsonArray("test_top1_at_stage");
+            assertEquals(5, atStage.size(), method);
+            assertEquals(glanceTop1, atStage.get(0).getAsDouble(), 1e-12, method + ": stage 1 is the glance alone");
             double top1 = m.get("test_top1").getAsDouble();
             assertTrue(top1 >= 0 && top1 <= 1, method + " accuracy " + top1);
             assertTrue(m.get("val_gmacs").getAsDouble() <= summary.get("budget_gmacs").getAsDouble() + 1e-9,
