@@ -28,9 +28,6 @@ public final class ConvBatchNorm {
             NDArray y = TorchModule.apply(conv, store, x, training);
             return TorchModule.applyAndFree(batchNorm, store, y, training);
         }
-        if (training) {
-            throw new IllegalStateException("a folded convolution cannot train");
-        }
         NDArray y = Conv2d.conv2d(x, foldedWeight, foldedBias, conv.stride(), conv.padding(), conv.dilation(),
                 conv.groups()).singletonOrThrow();
         CostCounter.record(conv, x.getShape(), y.getShape());
@@ -64,10 +61,6 @@ public final class ConvBatchNorm {
             foldedWeight = null;
             foldedBias = null;
         }
-    }
-
-    boolean isFolded() {
-        return foldedWeight != null;
     }
 
     private static NDArray array(Block block, String name) {

@@ -107,12 +107,12 @@ public final class DemoPipeline {
             AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager, classes, anchorNet);
             TorchModule glanceNet = Architectures.get(s.arch()).loadForInference(manager, classes, resized);
             TorchModule patchNet = Architectures.get(s.arch()).loadForInference(manager, classes, patch);
-            TorchModule fullNet = Architectures.get(s.arch()).loadForInference(manager, classes, baseline);
             PatchProposer proposer = new PatchProposer(anchor.receptiveField(), s.canvas(), s.topK(),
                     Collections.nCopies(s.topK() - 1, s.iou()));
             Localizer localizer = new Localizer(anchor, proposer);
             StageCosts costs = StageCosts.counted(s.topK() + 1, s.arch(), proposer.patchSize(), s.canvas(), classes);
-            long baselineMacs = CostCounter.count(fullNet, s.canvas()).multiplyAdds();
+            // The baseline is the glance network's architecture at full size; the count does not depend on weights.
+            long baselineMacs = CostCounter.count(glanceNet, s.canvas()).multiplyAdds();
             double budget = s.budgetFraction() * baselineMacs;
 
             announce("making exit tables (validation and test) with AnchorNet, random and centre windows");
