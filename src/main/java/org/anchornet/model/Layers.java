@@ -67,31 +67,32 @@ public final class Layers {
     public static final class Conv extends Conv2d {
         /**
          * Whether this OS reports no CPU cache hierarchy (Linux sysfs), as on this project's VMs; there, libtorch
-         * 2.7.1's oneDNN backward kernel for 1×1 convolutions divides by the cache size and dies with SIGFPE on
-         * ResNet-50's shapes (DenseNet's and AnchorNet's 1×1 shapes are unaffected).
+         * 2.7.1's oneDNN backward kernel for strided 1×1 convolutions divides by the cache size and dies with SIGFPE
+         * on ResNet-50's downsample shapes (512→1024 at 12 px, 1024→2048 at 6 px, and their 224 px counterparts).
+         * Unstrided 1×1 and all 3×3 shapes train fine.
          */
         static final boolean CACHE_SIZES_UNKNOWN = System.getProperty("os.name").startsWith("Linux")
                 && !java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache"));
 
-        private boolean pointwiseAsMatmul;
+        private boolean subsampleFirstInTraining;
 
         Conv(Conv2d.Builder builder) {
             super(builder);
         }
 
-        /** Trains this 1×1 convolution as a matrix product where the oneDNN kernel would crash (see above). */
-        Conv avoidingPointwiseBackwardCrash() {
-            return trainPointwiseAsMatmul(CACHE_SIZES_UNKNOWN);
+        /** Trains this strided 1×1 convolution as subsample-then-convolve where the oneDNN kernel would crash. */
+        Conv avoidingStridedPointwiseBackwardCrash() {
+            return subsampleFirstInTraining(CACHE_SIZES_UNKNOWN);
         }
 
-        /** Trains as a matrix product (when 1×1) whatever the machine; tests compare both paths. */
-        Conv trainPointwiseAsMatmul(boolean on) {
-            pointwiseAsMatmul = on && isPointwise();
+        /** Subsamples first (when strided and 1×1) in training whatever the machine; tests compare both paths. */
+        Conv subsampleFirstInTraining(boolean on) {
+            subsampleFirstInTraining = on && isStridedPointwise();
             return this;
         }
 
-        boolean trainsPointwiseAsMatmul() {
-            return pointwiseAsMatmul;
+        boolean subsamplesFirstInTraining() {
+            return subsampleFirstInTraining;
         }
 
         Shape stride() {
@@ -115,47 +116,27 @@ public final class Layers {
         }
 
         /**
-         * When {@link #avoidingPointwiseBackwardCrash} applies, training passes run as one matrix product over all
-         * pixels (N·H·W × C times C × O, channels-last), which autograd differentiates without oneDNN's 1×1
-         * convolution backward. Same function and parameters; about half the speed of the kernel, so only where needed.
+         * A strided 1×1 convolution only reads every stride-th pixel, so in training it can take that subsample (a
+         * view) and run the unstrided kernel, whose backward does not crash; same function, parameters and speed
+         * (measured: subsample + kernel within noise of the strided kernel where the latter runs at all).
          */
         @Override
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
                 PairList<String, Object> params) {
-            if (!training || !pointwiseAsMatmul) {
+            if (!training || !subsampleFirstInTraining) {
                 return super.forwardInternal(store, inputs, training, params);
             }
             NDArray x = inputs.singletonOrThrow();
             NDArray w = store.getValue(weight, x.getDevice(), true);
-            long rowStride = stride.get(0);
-            long colStride = stride.get(1);
-            NDArray sampled = rowStride == 1 && colStride == 1 ? x
-                    : x.get(new NDIndex(":, :, ::{}, ::{}", rowStride, colStride));
-            Shape s = sampled.getShape();
-            try (NDArray channelsLast = sampled.transpose(0, 2, 3, 1);
-                    NDArray pixels = channelsLast.reshape(s.get(0) * s.get(2) * s.get(3), s.get(1));
-                    NDArray matrix = w.reshape(filters, s.get(1));
-                    NDArray weightT = matrix.transpose();
-                    NDArray product = pixels.matMul(weightT);
-                    NDArray image = product.reshape(s.get(0), s.get(2), s.get(3), filters)) {
-                NDArray y = image.transpose(0, 3, 1, 2);
-                if (includeBias) {
-                    try (NDArray b = store.getValue(bias, x.getDevice(), true).reshape(1, filters, 1, 1);
-                            NDArray unbiased = y) {
-                        y = unbiased.add(b);
-                    }
-                }
-                return new NDList(y);
-            } finally {
-                if (sampled != x) {
-                    sampled.close();
-                }
+            NDArray b = includeBias ? store.getValue(bias, x.getDevice(), true) : null;
+            try (NDArray sampled = x.get(new NDIndex(":, :, ::{}, ::{}", stride.get(0), stride.get(1)))) {
+                return conv2d(sampled, w, b, new Shape(1, 1), padding, dilation, groups);
             }
         }
 
-        private boolean isPointwise() {
-            return kernelShape.get(0) == 1 && kernelShape.get(1) == 1 && groups == 1 && padding.get(0) == 0
-                    && padding.get(1) == 0 && dilation.get(0) == 1 && dilation.get(1) == 1;
+        private boolean isStridedPointwise() {
+            return kernelShape.get(0) == 1 && kernelShape.get(1) == 1 && padding.get(0) == 0 && padding.get(1) == 0
+                    && (stride.get(0) > 1 || stride.get(1) > 1);
         }
     }
 }

@@ -159,11 +159,11 @@ public final class ResNet extends TorchModule {
             } else {
                 int width = planes * config.widthPerGroup() / 64 * config.groups();
                 path = new Block[] {
-                    register("conv1", Layers.conv(width, 1, 1, 0, 1, false).avoidingPointwiseBackwardCrash()),
+                    register("conv1", Layers.conv(width, 1, 1, 0, 1, false)),
                     register("bn1", Layers.batchNorm()),
                     register("conv2", Layers.conv(width, 3, stride, 1, config.groups(), false)),
                     register("bn2", Layers.batchNorm()),
-                    register("conv3", Layers.conv(out, 1, 1, 0, 1, false).avoidingPointwiseBackwardCrash()),
+                    register("conv3", Layers.conv(out, 1, 1, 0, 1, false)),
                     register("bn3", Layers.batchNorm())
                 };
             }
@@ -173,10 +173,7 @@ public final class ResNet extends TorchModule {
             }
             register("relu", Activation.reluBlock());
             if (hasDownsample) {
-                Layers.Conv conv = Layers.conv(out, 1, stride, 0, 1, false);
-                if (config.blockType() == BlockType.BOTTLENECK) {
-                    conv.avoidingPointwiseBackwardCrash();
-                }
+                Layers.Conv conv = Layers.conv(out, 1, stride, 0, 1, false).avoidingStridedPointwiseBackwardCrash();
                 Block bn = Layers.batchNorm();
                 downsample = register("downsample", new NamedSequential().add("0", conv).add("1", bn));
                 shortcut = convBatchNorm(conv, bn);

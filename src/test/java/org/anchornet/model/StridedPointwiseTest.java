@@ -1,5 +1,6 @@
 package org.anchornet.model;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -13,27 +14,29 @@ import ai.djl.training.ParameterStore;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The matrix-product training path of 1×1 convolutions computes what the convolution kernel computes. */
-class PointwiseMatmulTest {
+/** Training a strided 1×1 convolution as subsample-then-convolve computes what the strided kernel computes. */
+class StridedPointwiseTest {
     @ParameterizedTest(name = "stride {0}, bias {1}")
-    @CsvSource({"1, false", "2, false", "2, true"})
+    @CsvSource({"2, false", "2, true", "3, false"})
     void sameOutputsAndGradientsAsTheKernel(int stride, boolean bias) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape in = new Shape(3, 8, 9, 7);
-            Layers.Conv kernel = Layers.conv(5, 1, stride, 0, 1, bias).trainPointwiseAsMatmul(false);
-            Layers.Conv matmul = Layers.conv(5, 1, stride, 0, 1, bias).trainPointwiseAsMatmul(true);
-            assertTrue(matmul.trainsPointwiseAsMatmul() && !kernel.trainsPointwiseAsMatmul());
+            Layers.Conv kernel = Layers.conv(5, 1, stride, 0, 1, bias).subsampleFirstInTraining(false);
+            Layers.Conv subsampled = Layers.conv(5, 1, stride, 0, 1, bias).subsampleFirstInTraining(true);
+            assertTrue(subsampled.subsamplesFirstInTraining() && !kernel.subsamplesFirstInTraining());
+            assertFalse(Layers.conv(5, 1, 1, 0, 1, bias).subsampleFirstInTraining(true).subsamplesFirstInTraining(),
+                    "an unstrided convolution has nothing to subsample");
             kernel.initialize(manager, DataType.FLOAT32, in);
-            matmul.initialize(manager, DataType.FLOAT32, in);
+            subsampled.initialize(manager, DataType.FLOAT32, in);
             for (String name : bias ? new String[] {"weight", "bias"} : new String[] {"weight"}) {
                 NDArray w = manager.randomNormal(kernel.getParameters().get(name).getArray().getShape());
                 kernel.getParameters().get(name).getArray().set(w.toFloatArray());
-                matmul.getParameters().get(name).getArray().set(w.toFloatArray());
+                subsampled.getParameters().get(name).getArray().set(w.toFloatArray());
             }
             NDArray x = manager.randomNormal(in);
             NDArray upstream = manager.randomNormal(kernel.getOutputShapes(new Shape[] {in})[0]);
             float[][] a = trainStep(kernel, x, upstream, manager);
-            float[][] b = trainStep(matmul, x, upstream, manager);
+            float[][] b = trainStep(subsampled, x, upstream, manager);
             for (int i = 0; i < a.length; i++) {
                 assertTrue(a[i].length == b[i].length && a[i].length > 0, "sizes of result " + i);
                 double worst = 0;
