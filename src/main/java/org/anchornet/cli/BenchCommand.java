@@ -165,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
     private static TorchModule network(Architecture architecture, NDManager manager, int classes, Path weights,
             long seed) throws java.io.IOException {
         return weights != null ? architecture.loadForInference(manager, classes, weights)
-                : architecture.create(manager, classes, seed).foldBatchNorms();
+                : architecture.create(manager, classes, seed).foldBatchNormsInPlace();
     }
 
     static void print(PrintWriter out, EngineBenchmark.Result r) {

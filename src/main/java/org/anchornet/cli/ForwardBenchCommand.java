@@ -100,7 +100,7 @@ final class ForwardBenchCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchModule net = Architectures.get(arch).create(manager, 1000, 0);
             if (fold) {
-                net.foldBatchNorms();
+                net.foldBatchNormsInPlace();
             }
             ParameterStore store = new ParameterStore(manager, false);
             for (int i = -warmup; i < iterations; i++) {

@@ -35,10 +35,10 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
         return network;
     }
 
-    /** {@link #load}, then {@link TorchModule#foldBatchNorms folded} for inference: for networks that never train. */
+    /** {@link #load}, then {@link TorchModule#foldBatchNormsInPlace folded in place}: for networks that never train. */
     public TorchModule loadForInference(NDManager manager, int numClasses, java.nio.file.Path checkpoint)
             throws java.io.IOException {
-        return load(manager, numClasses, checkpoint).foldBatchNorms();
+        return load(manager, numClasses, checkpoint).foldBatchNormsInPlace();
     }
 
     public TorchModule build(int numClasses) {

@@ -126,9 +126,11 @@ public final class DenseNet extends TorchModule {
         private final Block norm2;
         private final Block conv2;
         private final ConvBatchNorm bottleneck;
+        private final BatchNormRelu preActivation;
 
         DenseLayer(int bnSize, int growthRate) {
             norm1 = register("norm1", Layers.batchNorm());
+            preActivation = batchNormRelu(norm1);
             register("relu1", Activation.reluBlock());
             Layers.Conv squeeze = register("conv1", Layers.conv(bnSize * growthRate, 1, 1, 0, 1, false));
             conv1 = squeeze;
@@ -140,7 +142,12 @@ public final class DenseNet extends TorchModule {
 
         @Override
         protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-            NDArray out = Layers.reluAndFree(apply(norm1, store, x, training));
+            return forward(store, x, training, false);
+        }
+
+        /** With {@code xIsTemporary} (the block's concatenation), a folded layer may overwrite {@code x}. */
+        NDArray forward(ParameterStore store, NDArray x, boolean training, boolean xIsTemporary) {
+            NDArray out = preActivation.apply(store, x, training, xIsTemporary);
             NDArray activated = out;
             out = Layers.reluAndFree(apply(bottleneck, store, activated, training));
             activated.close();
@@ -177,7 +184,7 @@ public final class DenseNet extends TorchModule {
                 for (DenseLayer layer : layers) {
                     // torch concatenates afresh for every layer; the concatenation is freed right after use.
                     NDArray input = features.size() == 1 ? x : NDArrays.concat(features, 1);
-                    NDArray added = apply(layer, store, input, training);
+                    NDArray added = layer.forward(store, input, training, input != x);
                     if (input != x) {
                         input.close();
                     }

@@ -87,6 +87,7 @@ public final class StateDictMapper {
      * @return the largest {@code num_batches_tracked} found (0 if none)
      */
     public static long load(Block root, Map<String, TorchTensor> stateDict, Predicate<String> skip) {
+        refuseFoldedInPlace(root, "load weights into");
         Map<String, Parameter> params = parameters(root);
         Set<String> tracked = new LinkedHashSet<>(trackedBatchKeys(root));
         List<String> missing = new ArrayList<>();
@@ -126,12 +127,20 @@ public final class StateDictMapper {
         return batches;
     }
 
+    private static void refuseFoldedInPlace(Block root, String action) {
+        if (root instanceof TorchModule module && module.isFoldedInPlace()) {
+            throw new IllegalStateException("cannot " + action + " a network whose batch norms were folded into its"
+                    + " convolution weights in place for inference; build or load a fresh copy");
+        }
+    }
+
     public static long load(Block root, Map<String, TorchTensor> stateDict) {
         return load(root, stateDict, key -> false);
     }
 
     /** The network's state dict with torch's keys, order and dtypes (float32; int64 batch counters). */
     public static Map<String, TorchTensor> stateDict(Block root, long numBatchesTracked) {
+        refuseFoldedInPlace(root, "save");
         Map<String, TorchTensor> out = new LinkedHashMap<>();
         Map<String, Parameter> params = parameters(root);
         Set<String> tracked = new LinkedHashSet<>(trackedBatchKeys(root));

@@ -17,8 +17,9 @@ import ai.djl.util.PairList;
  * batch's manager closes (autograd keeps what it needs through its own references).
  */
 public abstract class TorchModule extends AbstractBlock {
-    private final java.util.List<ConvBatchNorm> convBatchNorms = new java.util.ArrayList<>();
+    private final java.util.List<FoldableBatchNorm> foldables = new java.util.ArrayList<>();
     private boolean folded;
+    private boolean foldedInPlace;
 
     protected TorchModule() {
         super((byte) 1);
@@ -27,7 +28,14 @@ public abstract class TorchModule extends AbstractBlock {
     /** Declares that {@code conv} feeds {@code batchNorm} directly (both already registered), so the pair can fold. */
     protected final ConvBatchNorm convBatchNorm(Layers.Conv conv, Block batchNorm) {
         ConvBatchNorm pair = new ConvBatchNorm(conv, batchNorm);
-        convBatchNorms.add(pair);
+        foldables.add(pair);
+        return pair;
+    }
+
+    /** Declares a registered batch norm whose output goes only through a ReLU, so that it can fold. */
+    final BatchNormRelu batchNormRelu(Block batchNorm) {
+        BatchNormRelu pair = new BatchNormRelu(batchNorm);
+        foldables.add(pair);
         return pair;
     }
 
@@ -42,17 +50,35 @@ public abstract class TorchModule extends AbstractBlock {
      * {@link #unfoldBatchNorms}. Call again after the weights change (e.g. loading a checkpoint) to refold.
      */
     public final TorchModule foldBatchNorms() {
+        return fold(false);
+    }
+
+    /**
+     * {@link #foldBatchNorms} for networks that will only ever run inference: the folded weights overwrite the
+     * convolutions' own, so no second copy is held. The network cannot be unfolded, trained or saved afterwards.
+     */
+    public final TorchModule foldBatchNormsInPlace() {
+        return fold(true);
+    }
+
+    private TorchModule fold(boolean overwrite) {
+        foldedInPlace |= overwrite;
         forEachModule(this, m -> {
-            m.convBatchNorms.forEach(ConvBatchNorm::fold);
+            m.foldables.forEach(pair -> pair.fold(overwrite));
             m.folded = true;
         });
         return this;
     }
 
+    /** Whether {@link #foldBatchNormsInPlace} ran: the parameters no longer hold the network's torch state dict. */
+    public final boolean isFoldedInPlace() {
+        return foldedInPlace;
+    }
+
     /** Drops the folded copies; the network computes conv and batch norm separately again and can be trained. */
     public final void unfoldBatchNorms() {
         forEachModule(this, m -> {
-            m.convBatchNorms.forEach(ConvBatchNorm::unfold);
+            m.foldables.forEach(FoldableBatchNorm::unfold);
             m.folded = false;
         });
     }

@@ -84,6 +84,20 @@ class FoldBatchNormTest {
             for (int o = 0; o < plain.length; o++) {
                 assertArrayEquals(plain[o], again[o], name + " output " + o + " after unfolding");
             }
+
+            // In place: the same outputs as the reversible fold, and nothing that needs the original weights works.
+            net.foldBatchNormsInPlace();
+            float[][] inPlace = outputs(net, manager, x);
+            for (int o = 0; o < plain.length; o++) {
+                assertArrayEquals(folded[o], inPlace[o], 1e-6f, name + " output " + o + " folded in place");
+            }
+            for (org.junit.jupiter.api.function.Executable refused : List.<org.junit.jupiter.api.function.Executable>of(
+                    net::unfoldBatchNorms, net::foldBatchNorms, () -> StateDictMapper.stateDict(net, 0),
+                    () -> net.forward(new ParameterStore(manager, false), new NDList(x), true))) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, refused);
+                assertTrue(e.getMessage().contains("fold"), e.getMessage());
+            }
+            assertArrayEquals(inPlace[0], outputs(net, manager, x)[0], name + " unchanged by the refused calls");
         }
     }
 
