@@ -9,8 +9,8 @@ import ai.djl.training.ParameterStore;
  * A batch norm followed by ReLU on an input that no convolution precedes directly (DenseNet's pre-activations, whose
  * input is the concatenation of all earlier features). Folded for inference into a per-channel scale and shift, which
  * on a temporary input are written into it: no fresh activation-sized buffer, as torch's in-place ReLU saves one.
- * Measured on DenseNet-201 (batch 32, 95 px): 10-15% faster forward passes, the concatenations being its largest
- * activations.
+ * The concatenations are DenseNet's largest activations and grow layer by layer; one more of them per layer fragmented
+ * the allocator's heap enough to raise DenseNet-201's peak resident memory by 150-200 MB (docs/benchmarks.md).
  */
 final class BatchNormRelu implements FoldableBatchNorm {
     private final Block batchNorm;
