@@ -55,7 +55,14 @@ public final class TorchSgd extends Optimizer {
         if (skipped.contains(parameterId)) {
             return;
         }
-        NDArray d = weightDecay == 0 ? grad.duplicate() : weight.mul(weightDecay).addi(grad);
+        // Each DJL call costs a few microseconds of JNI and bookkeeping, which adds up over a hundred parameters a
+        // step, so the gradient handle doubles as the scratch array (it is zeroed below in any case).
+        NDArray d = grad;
+        if (weightDecay != 0) {
+            try (NDArray decay = weight.mul(weightDecay)) {
+                d.addi(decay);
+            }
+        }
         NDArray step = d;
         if (momentum != 0) {
             NDArray buffer = buffers.get(parameterId);
@@ -66,22 +73,21 @@ public final class TorchSgd extends Optimizer {
                 buffer.muli(momentum).addi(d);
             }
             if (nesterov) {
-                try (NDArray scaled = buffer.mul(momentum)) {
-                    step = d.add(scaled);
+                try (NDArray lookAhead = buffer.mul(momentum)) {
+                    d.addi(lookAhead);
                 }
-                d.close();
             } else {
-                d.close();
                 step = buffer;
             }
         }
-        try (NDArray delta = step.mul(learningRate)) {
-            weight.subi(delta);
+        if (step == d) {
+            weight.subi(d.muli(learningRate));
+        } else {
+            try (NDArray delta = step.mul(learningRate)) {
+                weight.subi(delta);
+            }
         }
-        if (step != buffers.get(parameterId)) {
-            step.close();
-        }
-        // The trainer passes a copy of the gradient; torch's zero_grad() is done on the parameter's own gradient.
+        // torch's zero_grad(), done on the parameter's own gradient whether or not the trainer passed that one.
         try (NDArray own = weight.getGradient()) {
             own.subi(own);
         }
