@@ -38,7 +38,7 @@ public final class ConvBatchNorm implements FoldableBatchNorm {
     /**
      * Computes the folded weight and bias from the current parameters; they live on the weight's manager. With
      * {@code overwrite} the convolution's own weight becomes the folded one (no second copy of it is kept, which for
-     * DenseNet-201 is 50 MB and for ResNet-50 all 100 MB of conv weights) and the pair can never be unfolded.
+     * DenseNet-201 is 50 MB and for ResNet-50 all 94 MB of conv weights) and the pair can never be unfolded.
      */
     @Override
     public void fold(boolean overwrite) {

@@ -173,7 +173,11 @@ public final class ResNet extends TorchModule {
             }
             register("relu", Activation.reluBlock());
             if (hasDownsample) {
-                Layers.Conv conv = Layers.conv(out, 1, stride, 0, 1, false).avoidingStridedPointwiseBackwardCrash();
+                Layers.Conv conv = Layers.conv(out, 1, stride, 0, 1, false);
+                if (config.blockType() == BlockType.BOTTLENECK) {
+                    // Only bottleneck shapes are known to crash; ResNet-18/34 keep the kernel they trained with.
+                    conv.avoidingStridedPointwiseBackwardCrash();
+                }
                 Block bn = Layers.batchNorm();
                 downsample = register("downsample", new NamedSequential().add("0", conv).add("1", bn));
                 shortcut = convBatchNorm(conv, bn);
