@@ -1,8 +1,9 @@
 package org.anchornet.model;
 
+import static org.anchornet.model.FoldableBatchNorm.parameter;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 
 /**
@@ -21,7 +22,7 @@ final class BatchNormRelu implements FoldableBatchNorm {
         this.batchNorm = batchNorm;
     }
 
-    /** relu(batchNorm(x)); when folded and {@code xIsTemporary}, {@code x} is overwritten (the caller still closes it). */
+    /** relu(batchNorm(x)); folded with {@code xIsTemporary}, {@code x} is overwritten (the caller still closes it). */
     NDArray apply(ParameterStore store, NDArray x, boolean training, boolean xIsTemporary) {
         if (scale == null || !xIsTemporary) {
             return Layers.reluAndFree(TorchModule.apply(batchNorm, store, x, training));
@@ -33,10 +34,10 @@ final class BatchNormRelu implements FoldableBatchNorm {
     @Override
     public void fold(boolean overwrite) {
         unfold();
-        try (NDArray std = array("runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
-                NDArray gain = array("gamma").div(std);
-                NDArray meanShift = array("runningMean").mul(gain);
-                NDArray offset = array("beta").sub(meanShift)) {
+        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
+                NDArray gain = parameter(batchNorm, "gamma").div(std);
+                NDArray meanShift = parameter(batchNorm, "runningMean").mul(gain);
+                NDArray offset = parameter(batchNorm, "beta").sub(meanShift)) {
             scale = gain.reshape(1, -1, 1, 1);
             shift = offset.reshape(1, -1, 1, 1);
         }
@@ -52,11 +53,4 @@ final class BatchNormRelu implements FoldableBatchNorm {
         }
     }
 
-    private NDArray array(String name) {
-        Parameter p = batchNorm.getParameters().get(name);
-        if (p == null || !p.isInitialized()) {
-            throw new IllegalStateException("cannot fold an uninitialized network (" + name + " missing)");
-        }
-        return p.getArray();
-    }
 }

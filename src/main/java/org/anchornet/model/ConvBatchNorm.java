@@ -1,8 +1,9 @@
 package org.anchornet.model;
 
+import static org.anchornet.model.FoldableBatchNorm.parameter;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 
@@ -46,15 +47,15 @@ public final class ConvBatchNorm implements FoldableBatchNorm {
             throw new IllegalStateException("batch norms were already folded into the convolution weights in place");
         }
         unfold();
-        NDArray weight = array(conv, "weight");
+        NDArray weight = parameter(conv, "weight");
         // Results of DJL ops attach to their first operand's manager (the model's), so intermediates are closed here.
-        try (NDArray std = array(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
-                NDArray scale = array(batchNorm, "gamma").div(std);
-                NDArray meanShift = array(batchNorm, "runningMean").mul(scale);
+        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
+                NDArray scale = parameter(batchNorm, "gamma").div(std);
+                NDArray meanShift = parameter(batchNorm, "runningMean").mul(scale);
                 NDArray column = scale.reshape(-1, 1, 1, 1)) {
-            NDArray shift = array(batchNorm, "beta").sub(meanShift);
+            NDArray shift = parameter(batchNorm, "beta").sub(meanShift);
             if (conv.hasBias()) {
-                try (NDArray biasShift = array(conv, "bias").mul(scale); NDArray unbiased = shift) {
+                try (NDArray biasShift = parameter(conv, "bias").mul(scale); NDArray unbiased = shift) {
                     shift = unbiased.add(biasShift);
                 }
             }
@@ -76,7 +77,8 @@ public final class ConvBatchNorm implements FoldableBatchNorm {
     public void unfold() {
         if (foldedInPlace) {
             throw new IllegalStateException("this network's batch norms were folded into its convolution weights in"
-                    + " place for inference; the original weights are gone: load the network again to train or save it");
+                    + " place for inference; the original weights are gone: load the network again to train or save"
+                    + " it");
         }
         if (foldedWeight != null) {
             foldedWeight.close();
@@ -84,13 +86,5 @@ public final class ConvBatchNorm implements FoldableBatchNorm {
             foldedWeight = null;
             foldedBias = null;
         }
-    }
-
-    private static NDArray array(Block block, String name) {
-        Parameter p = block.getParameters().get(name);
-        if (p == null || !p.isInitialized()) {
-            throw new IllegalStateException("cannot fold an uninitialized network (" + name + " missing)");
-        }
-        return p.getArray();
     }
 }

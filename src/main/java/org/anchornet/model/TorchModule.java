@@ -47,8 +47,8 @@ public abstract class TorchModule extends AbstractBlock {
     /**
      * Merges every batch norm that directly follows a convolution into that convolution, and turns each declared
      * batch norm + ReLU ({@link BatchNormRelu}) into a per-channel scale and shift, for inference: the same function
-     * (to float rounding) with one pass over each activation fewer, or one buffer fewer. Training passes are refused until
-     * {@link #unfoldBatchNorms}. Call again after the weights change (e.g. loading a checkpoint) to refold.
+     * (to float rounding) with one pass over each activation fewer, or one buffer fewer. Training passes are refused
+     * until {@link #unfoldBatchNorms}. Call again after the weights change (e.g. loading a checkpoint) to refold.
      */
     public final TorchModule foldBatchNorms() {
         return fold(false);
