@@ -15,8 +15,8 @@ for round in $(seq "$rounds"); do
   IFS=, read -ra nets <<< "${ARCHS:-resnet50 95,densenet121 95,anchornet 224}"
   for net in "${nets[@]}"; do
     set -- $net
-    ./anchornet forward-bench --train --arch "$1" --input "$2" --batch-size 32 --iterations ${ITERATIONS:-10} --warmup 2
+    ./anchornet forward-bench --train --arch "$1" --input "$2" --batch-size 32 --iterations ${ITERATIONS:-10} --warmup ${WARMUP:-6}
     /usr/bin/python3 scripts/bench_forward_torch.py --train --arch "$1" --input "$2" --batch-size 32 \
-      --iterations ${ITERATIONS:-10} --warmup 2 --threads 2
+      --iterations ${ITERATIONS:-10} --warmup ${WARMUP:-6} --threads 2
   done
 done
