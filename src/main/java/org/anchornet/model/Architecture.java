@@ -25,7 +25,8 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
 
     /** Creates the network and loads a checkpoint or state dict into it (wrappers and prefixes undone). */
     public TorchModule load(NDManager manager, int numClasses, java.nio.file.Path checkpoint) throws java.io.IOException {
-        TorchModule network = create(manager, numClasses, 0);
+        // Every parameter is about to be replaced (a missing key is an error), so no seeded initialization first.
+        TorchModule network = createUninitialized(manager, numClasses);
         try {
             StateDictMapper.load(network, org.anchornet.torchio.StateDicts.load(checkpoint));
         } catch (IllegalArgumentException e) {
@@ -47,9 +48,15 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
 
     /** Builds the network and creates its parameters in {@code manager}, initialized as torch would for a seed. */
     public TorchModule create(NDManager manager, int numClasses, long seed) {
+        TorchModule network = createUninitialized(manager, numClasses);
+        WeightInit.apply(network, family, seed);
+        return network;
+    }
+
+    /** The network with its parameters allocated (as DJL's default initializer leaves them), for loading into. */
+    private TorchModule createUninitialized(NDManager manager, int numClasses) {
         TorchModule network = build(numClasses);
         network.initialize(manager, DataType.FLOAT32, new Shape(1, 3, INIT_INPUT, INIT_INPUT));
-        WeightInit.apply(network, family, seed);
         return network;
     }
 }

@@ -8,7 +8,6 @@ import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -114,7 +113,7 @@ public final class StateDictMapper {
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             TorchTensor t = stateDict.get(e.getKey());
             if (t != null && !skip.test(e.getKey())) {
-                e.getValue().getArray().set(FloatBuffer.wrap(t.toFloatArray()));
+                e.getValue().getArray().set(t.toFloat32DirectBuffer());
             }
         }
         long batches = 0;
