@@ -13,6 +13,7 @@ parser.add_argument("--iterations", type=int, default=10)
 parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--train", action="store_true", help="time training steps (forward, backward, Nesterov SGD)")
+parser.add_argument("--weights", help="load this state dict (torch.load + load_state_dict) instead of random weights")
 args = parser.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -24,6 +25,10 @@ if args.arch == "anchornet":
     net = module.AnchorNetTorch()
 else:
     net = getattr(torchvision.models, args.arch)()
+if args.weights:
+    state = torch.load(args.weights)
+    net.load_state_dict(state.get("state_dict", state))
+    del state
 times = []
 if args.train:
     net.train()

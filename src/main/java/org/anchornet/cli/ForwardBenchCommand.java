@@ -45,13 +45,18 @@ final class ForwardBenchCommand implements Callable<Integer> {
             + " commands do (the default times the same operations PyTorch's eager eval mode runs).")
     boolean fold;
 
+    @Option(names = "--weights", paramLabel = "PTH", description = "Load a state dict or checkpoint (1000 classes;"
+            + " e.g. torchvision's densenet201-c1103571.pth) instead of random weights, so that loading counts in the"
+            + " peak memory as it does for the inference commands.")
+    java.nio.file.Path weights;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (batchSize < 1 || input < 1 || iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch-size, --input and --iterations must be positive");
         }
-        if (train && fold) {
-            throw new IllegalArgumentException("--fold is for inference; a folded network cannot train");
+        if (train && (fold || weights != null)) {
+            throw new IllegalArgumentException("--fold and --weights are for inference; --train times random weights");
         }
         PrintWriter out = spec.commandLine().getOut();
         double[] millis = train ? trainSteps() : forwardPasses();
@@ -95,10 +100,11 @@ final class ForwardBenchCommand implements Callable<Integer> {
         return millis;
     }
 
-    private double[] forwardPasses() {
+    private double[] forwardPasses() throws java.io.IOException {
         double[] millis = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchModule net = Architectures.get(arch).create(manager, 1000, 0);
+            TorchModule net = weights == null ? Architectures.get(arch).create(manager, 1000, 0)
+                    : Architectures.get(arch).load(manager, 1000, weights);
             if (fold) {
                 net.foldBatchNormsInPlace();
             }

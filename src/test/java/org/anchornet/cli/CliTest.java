@@ -51,6 +51,18 @@ class CliTest {
     }
 
     @Test
+    void forwardBenchLoadsWeightsAndRefusesThemForTraining() {
+        String weights = Fixtures.file("anchornet_state.pth").toString();
+        Run r = run("forward-bench", "--arch", "anchornet", "--input", "95", "--batch-size", "2", "--iterations", "1",
+                "--warmup", "0", "--fold", "--weights", weights);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("djl anchornet forward (BN folded) batch 2×3×95×95"), r.out());
+        Run training = run("forward-bench", "--arch", "anchornet", "--train", "--weights", weights);
+        assertEquals(2, training.code());
+        assertTrue(training.err().contains("--train times random weights"), training.err());
+    }
+
+    @Test
     void unknownArchitectureIsOneLineAndNonZero() {
         Run r = run("flops", "--arch", "vgg16");
         assertEquals(2, r.code());
