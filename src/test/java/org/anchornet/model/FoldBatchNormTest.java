@@ -93,6 +93,7 @@ class FoldBatchNormTest {
             }
             for (org.junit.jupiter.api.function.Executable refused : List.<org.junit.jupiter.api.function.Executable>of(
                     net::unfoldBatchNorms, net::foldBatchNorms, () -> StateDictMapper.stateDict(net, 0),
+                    () -> StateDictMapper.load(net, java.util.Map.of()),
                     () -> net.forward(new ParameterStore(manager, false), new NDList(x), true))) {
                 IllegalStateException e = assertThrows(IllegalStateException.class, refused);
                 assertTrue(e.getMessage().contains("fold"), e.getMessage());
