@@ -63,10 +63,10 @@ public abstract class TorchModule extends AbstractBlock {
     }
 
     private TorchModule fold(boolean overwrite) {
-        foldedInPlace |= overwrite;
         forEachModule(this, m -> {
             m.foldables.forEach(pair -> pair.fold(overwrite));
             m.folded = true;
+            m.foldedInPlace |= overwrite;
         });
         return this;
     }
