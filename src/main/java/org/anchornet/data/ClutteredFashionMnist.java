@@ -12,9 +12,14 @@ import javax.imageio.ImageIO;
  * Cluttered Fashion-MNIST, the embedded default data set: each canvas (default 224×224 RGB) holds one Fashion-MNIST
  * item scaled up (default ×3, so 84 px) at a uniformly random position, over fragments cut from other items and mild
  * noise. A downscaled glance loses the item's detail while a 95 px window around it keeps it, which is the situation
- * AnchorNet is for. Canvases are generated on demand from a per-canvas seed, so nothing is kept in memory and every
- * run sees the same images. Training and validation canvases come from disjoint ends of Fashion-MNIST's training set,
- * test canvases from its test set.
+ * AnchorNet is for. Canvases are generated on demand, so nothing is kept in memory.
+ *
+ * <p>Canvas {@code i} of a split is a function of (seed, split, i) alone, whatever the sizes of the splits: training
+ * canvas {@code i} shows training item {@code i}, validation canvas {@code i} training item {@code N − 1 − i} (the two
+ * ends of Fashion-MNIST's training set, disjoint while train + val ≤ N), test canvas {@code i} test item {@code i}.
+ * Fragments come from a fixed half of the source set (training canvases: the first half of the training set;
+ * validation: the second half; test: the whole test set), drawn with the canvas's own random stream. So a 1,000-image
+ * test set is the first 1,000 canvases of a 2,000-image one, and another tool can rebuild any canvas by its index.
  */
 public final class ClutteredFashionMnist implements ImageDataset {
     /** Which split a canvas belongs to. */
@@ -37,7 +42,6 @@ public final class ClutteredFashionMnist implements ImageDataset {
     }
 
     private final FashionMnist.Split source;
-    private final int offset;
     private final int count;
     private final Split split;
     private final Config config;
@@ -56,7 +60,6 @@ public final class ClutteredFashionMnist implements ImageDataset {
                     + source.size() + " items there");
         }
         this.count = count;
-        this.offset = split == Split.VAL ? source.size() - count : 0;
     }
 
     /** Checks that training and validation canvases come from different Fashion-MNIST items. */
@@ -87,7 +90,12 @@ public final class ClutteredFashionMnist implements ImageDataset {
 
     @Override
     public int label(int index) {
-        return source.labels()[offset + index];
+        return source.labels()[item(index)];
+    }
+
+    /** The Fashion-MNIST item shown on canvas {@code index}. */
+    private int item(int index) {
+        return split == Split.VAL ? source.size() - 1 - index : index;
     }
 
     @Override
@@ -115,13 +123,13 @@ public final class ClutteredFashionMnist implements ImageDataset {
         int[] gray = new int[canvas * canvas];
         int fragSide = config.fragment() * config.scale();
         for (int d = 0; d < config.distractors(); d++) {
-            byte[] other = source.images()[offset + random.nextInt(count)];
+            byte[] other = source.images()[fragmentSource(random)];
             int fx = random.nextInt(FashionMnist.SIDE - config.fragment() + 1);
             int fy = random.nextInt(FashionMnist.SIDE - config.fragment() + 1);
             RgbImage piece = scaled(other, fx, fy, config.fragment(), fragSide);
             paint(gray, canvas, piece, random.nextInt(canvas - fragSide + 1), random.nextInt(canvas - fragSide + 1));
         }
-        paint(gray, canvas, scaled(source.images()[offset + index], 0, 0, FashionMnist.SIDE, side), itemLeft, itemTop);
+        paint(gray, canvas, scaled(source.images()[item(index)], 0, 0, FashionMnist.SIDE, side), itemLeft, itemTop);
         byte[] rgb = new byte[canvas * canvas * 3];
         for (int i = 0; i < gray.length; i++) {
             int v = (int) Math.round(gray[i] + random.nextGaussian() * config.noise());
@@ -131,6 +139,15 @@ public final class ClutteredFashionMnist implements ImageDataset {
             rgb[i * 3 + 2] = b;
         }
         return new Sample(new RgbImage(canvas, canvas, rgb), label(index), id(index));
+    }
+
+    private int fragmentSource(Random random) {
+        int half = source.size() / 2;
+        return switch (split) {
+            case TRAIN -> random.nextInt(Math.max(1, half));
+            case VAL -> half + random.nextInt(source.size() - half);
+            case TEST -> random.nextInt(source.size());
+        };
     }
 
     private Random random(int index) {

@@ -83,7 +83,28 @@ class DataSetsTest {
         assertThrows(IllegalArgumentException.class, () -> ClutteredFashionMnist.checkDisjoint(40, 21, data));
         ClutteredFashionMnist val = new ClutteredFashionMnist(data, ClutteredFashionMnist.Split.VAL, 20,
                 ClutteredFashionMnist.Config.defaults(1));
-        assertEquals(data.train().labels()[40], val.label(0), "validation starts where 60 − 20 begins");
+        assertEquals(data.train().labels()[59], val.label(0), "validation canvas 0 shows the last training item");
+        assertEquals(data.train().labels()[40], val.label(19));
+    }
+
+    @Test
+    void canvasDependsOnlyOnSeedSplitAndIndex() throws Exception {
+        FashionMnist data = sample();
+        ClutteredFashionMnist.Config config = ClutteredFashionMnist.Config.defaults(5);
+        for (ClutteredFashionMnist.Split split : ClutteredFashionMnist.Split.values()) {
+            int max = split == ClutteredFashionMnist.Split.TEST ? 20 : 30;
+            ClutteredFashionMnist small = new ClutteredFashionMnist(data, split, 4, config);
+            ClutteredFashionMnist large = new ClutteredFashionMnist(data, split, max, config);
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(small.load(i).image().pixels(), large.load(i).image().pixels(), split + " " + i);
+                assertEquals(small.label(i), large.label(i));
+                assertEquals(small.id(i), large.id(i));
+            }
+        }
+        // the splits differ from each other for the same index
+        assertFalse(java.util.Arrays.equals(
+                new ClutteredFashionMnist(data, ClutteredFashionMnist.Split.TRAIN, 3, config).load(2).image().pixels(),
+                new ClutteredFashionMnist(data, ClutteredFashionMnist.Split.VAL, 3, config).load(2).image().pixels()));
     }
 
     @Test
