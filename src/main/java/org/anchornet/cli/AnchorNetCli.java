@@ -26,6 +26,7 @@ public final class AnchorNetCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new AnchorNetCli());
         cli.setExecutionExceptionHandler(AnchorNetCli::handleError);
+        cli.setParameterExceptionHandler(AnchorNetCli::handleBadArguments);
         return cli;
     }
 
@@ -45,6 +46,16 @@ public final class AnchorNetCli implements Runnable {
         }
         err.flush();
         return userError ? 2 : 1;
+    }
+
+    /** A bad option or argument: one line that says what is wrong and where the help is, not the whole usage. */
+    private static int handleBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String name = cli.getCommandSpec().qualifiedName();
+        cli.getErr().println(cli.getColorScheme().errorText("error: " + e.getMessage().strip().replace('\n', ' ')
+                + " (see '" + name + " --help')"));
+        cli.getErr().flush();
+        return 2;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -3,26 +3,25 @@ package org.anchornet.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.anchornet.data.ImageDataset;
-import org.anchornet.data.Transforms;
-import org.anchornet.dynamic.EarlyExitEngine;
-import org.anchornet.dynamic.EngineBenchmark;
-import org.anchornet.dynamic.ExitTable;
-import org.anchornet.localize.Localizer;
-import org.anchornet.localize.PatchProposer;
-import org.anchornet.model.AnchorNet;
-import org.anchornet.model.Architecture;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.EarlyExitEngine;
+import org.anchornet.engine.EngineBenchmark;
+import org.anchornet.exits.ExitRule;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.io.AtomicFiles;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
 import org.anchornet.model.TorchModule;
-import org.anchornet.torchio.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,138 +33,121 @@ import picocli.CommandLine.Spec;
         description = {"Time the early-exit engine and the full-resolution network on the same images, batch size and"
                 + " threads; print images/s, multiply-adds per image, the speedup and its share of the multiply-add"
                 + " ratio.",
-            "With --table-file, images leave where the table says at --thresholds (replay): the engine's real speed"
-                    + " at a published operating point, without the trained weights."})
+            "With --replay-table, images leave where the table says at --thresholds, with random weights: the engine's"
+                    + " real speed at a published operating point, without the trained networks."})
 final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DataOptions data;
+    @Mixin CascadeOptions cascade;
 
-    @Option(names = "--arch", defaultValue = "densenet201", description = "Downstream and baseline architecture"
-            + " (default ${DEFAULT-VALUE}).")
-    String arch;
+    @Option(names = "--replay-table", description = "Replay the exits of this table's first --images rows.")
+    Path replayTable;
 
-    @Option(names = "--table-file", description = "Replay the exits of this table's first --images rows.")
-    Path tableFile;
-
-    @Option(names = "--thresholds", arity = "1..*", required = true, description = "One threshold per stage.")
-    List<Double> thresholds;
-
-    @Option(names = "--pretrained-anchornet", description = "AnchorNet weights (default: random, for replay).")
-    Path anchorNet;
-
-    @Option(names = "--resized-pretrained", description = "Glance network weights.")
-    Path resized;
-
-    @Option(names = "--patch-pretrained", description = "Patch network weights.")
-    Path patch;
-
-    @Option(names = "--baseline-pretrained", description = "Full-resolution network weights.")
+    @Option(names = "--baseline-pretrained", description = "Full-resolution network weights (default: random"
+            + " weights of the downstream architecture; the time does not depend on them).")
     Path baseline;
 
-    @Option(names = "--images", defaultValue = "256", description = "Images to time (default ${DEFAULT-VALUE}).")
+    @Option(names = "--images", defaultValue = "256", converter = Converters.PositiveInt.class,
+            description = "Images to time (default ${DEFAULT-VALUE}).")
     int images;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "32", converter = Converters.PositiveInt.class,
+            description = "Batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "Timed passes per side; the fastest counts"
-            + " (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "2", converter = Converters.PositiveInt.class,
+            description = "Timed passes per side; the fastest counts (default ${DEFAULT-VALUE}).")
     int rounds;
-
-    @Option(names = "--num-classes", defaultValue = "1000", description = "Classes for random-weight replay (default"
-            + " ${DEFAULT-VALUE}).")
-    int numClasses;
-
-    @Option(names = "--input-size", defaultValue = "224", description = "Image side (default ${DEFAULT-VALUE}).")
-    int inputSize;
 
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    /** What is timed: the engine with its exit policy, the baseline, and the batches both see. */
+    private record Setup(EarlyExitEngine engine, TorchModule baseline, long baselineMultiplyAdds, List<NDArray> batches,
+            EarlyExitEngine.ExitPolicy policy) {}
+
     @Override
     public Integer call() throws Exception {
-        if (images < batchSize || batchSize < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--images must be at least --batch-size, both positive");
+        if (images < batchSize) {
+            throw new IllegalArgumentException("--images must be at least --batch-size");
         }
         int usable = images / batchSize * batchSize;
-        PrintWriter out = spec.commandLine().getOut();
-        List<int[]> forced = null;
-        int classes = numClasses;
-        ImageDataset source = null;
-        if (tableFile != null) {
-            ExitTable table = ExitTable.read(tableFile);
-            if (thresholds.size() != table.stages()) {
-                throw new IllegalArgumentException(thresholds.size() + " thresholds for a table of " + table.stages()
-                        + " stages");
-            }
-            if (table.images() < usable) {
-                throw new IllegalArgumentException("the table has only " + table.images() + " images");
-            }
-            forced = new ArrayList<>();
-            for (int b = 0; b < usable / batchSize; b++) {
-                int[] exits = new int[batchSize];
-                for (int i = 0; i < batchSize; i++) {
-                    int row = b * batchSize + i;
-                    int s = 0;
-                    while (s < table.stages() - 1 && !(table.confidence(s, row) > thresholds.get(s))) {
-                        s++;
-                    }
-                    exits[i] = s + 1;
+        EngineBenchmark.Result result;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            if (replayTable != null) {
+                result = time(replaySetup(manager, usable));
+            } else {
+                try (Cascade c = cascade.open(null, data.generated(), true)) {
+                    result = time(cascadeSetup(c, manager, usable));
                 }
-                forced.add(exits);
-            }
-        } else {
-            source = data.split("test");
-            classes = source.numClasses();
-            if (resized == null || patch == null || anchorNet == null || baseline == null) {
-                throw new IllegalArgumentException("without --table-file, give --pretrained-anchornet,"
-                        + " --resized-pretrained, --patch-pretrained and --baseline-pretrained");
             }
         }
-        int topK = thresholds.size() - 1;
-        Architecture down = Architectures.get(arch);
-        try (NDManager manager = NDManager.newBaseManager()) {
-            AnchorNet anchor = (AnchorNet) network(Architectures.get("anchornet"), manager, classes, anchorNet, 1);
-            TorchModule glanceNet = network(down, manager, classes, resized, 2);
-            TorchModule patchNet = network(down, manager, classes, patch, 3);
-            TorchModule full = network(down, manager, classes, baseline, 4);
-            PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, topK,
-                    Collections.nCopies(Math.max(0, topK - 1), 0.3));
-            EarlyExitEngine engine = new EarlyExitEngine(glanceNet, patchNet, new Localizer(anchor, proposer),
-                    thresholds.stream().mapToDouble(Double::doubleValue).toArray());
-            List<NDArray> batches = new ArrayList<>();
-            for (int b = 0; b < usable / batchSize; b++) {
-                if (source == null) {
-                    batches.add(manager.randomNormal(new Shape(batchSize, 3, inputSize, inputSize)));
-                } else {
-                    float[] all = new float[batchSize * 3 * inputSize * inputSize];
-                    for (int i = 0; i < batchSize; i++) {
-                        float[] one = Transforms.evaluation(source.load((b * batchSize + i) % source.size()).image(),
-                                inputSize, inputSize);
-                        System.arraycopy(one, 0, all, i * one.length, one.length);
-                    }
-                    batches.add(manager.create(all, new Shape(batchSize, 3, inputSize, inputSize)));
-                }
-            }
-            EngineBenchmark.Costs costs = new EngineBenchmark.Costs(
-                    CostCounter.count(glanceNet, proposer.patchSize()).multiplyAdds(),
-                    CostCounter.count(anchor, inputSize).multiplyAdds(),
-                    CostCounter.count(full, inputSize).multiplyAdds());
-            EngineBenchmark.Result r = EngineBenchmark.run(engine, full, batches, forced, costs, rounds);
-            print(out, r);
-            if (json != null) {
-                AtomicFiles.writeString(json, new com.google.gson.GsonBuilder().setPrettyPrinting().create()
-                        .toJson(r.toMap()));
-            }
+        print(spec.commandLine().getOut(), result);
+        if (json != null) {
+            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(result));
         }
         return 0;
     }
 
-    /** Loads weights when given, else random ones (enough for timing a replay); folded for inference either way. */
-    private static TorchModule network(Architecture architecture, NDManager manager, int classes, Path weights,
-            long seed) throws java.io.IOException {
-        return weights != null ? architecture.loadForInference(manager, classes, weights)
-                : architecture.create(manager, classes, seed).foldBatchNormsInPlace();
+    private EngineBenchmark.Result time(Setup s) {
+        return EngineBenchmark.run(s.engine(), s.baseline(), s.batches(), s.policy(), s.baselineMultiplyAdds(),
+                rounds);
+    }
+
+    /** The trained cascade on the first test images (cycled when there are fewer). */
+    private Setup cascadeSetup(Cascade c, NDManager manager, int usable) throws IOException {
+        CascadeConfig config = c.config();
+        ImageDataset source = data.split("test");
+        int side = config.inputSize();
+        List<NDArray> batches = new ArrayList<>();
+        for (int b = 0; b < usable / batchSize; b++) {
+            float[] all = new float[batchSize * 3 * side * side];
+            for (int i = 0; i < batchSize; i++) {
+                float[] one = c.preprocess(source.load((b * batchSize + i) % source.size()).image());
+                System.arraycopy(one, 0, all, i * one.length, one.length);
+            }
+            batches.add(manager.create(all, new Shape(batchSize, 3, side, side)));
+        }
+        TorchModule full = baseline != null
+                ? Architectures.get(config.arch()).loadForInference(manager, config.numClasses(), baseline)
+                : Architectures.get(config.arch()).create(manager, config.numClasses(), 4).foldBatchNormsInPlace();
+        c.engine().withChunk(batchSize);
+        return new Setup(c.engine(), full, CostCounter.count(full, side).multiplyAdds(), batches,
+                EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds()));
+    }
+
+    /** Random networks that take the exits a table records at the given thresholds. */
+    private Setup replaySetup(NDManager manager, int usable) throws IOException {
+        ExitTable table = ExitTable.read(replayTable);
+        if (cascade.fromPackage()) {
+            throw new IllegalArgumentException("--replay-table runs random weights; it takes no --cascade");
+        }
+        if (cascade.thresholds == null || cascade.thresholds.size() != table.stages()) {
+            throw new IllegalArgumentException("--replay-table needs --thresholds, one per table stage ("
+                    + table.stages() + ")");
+        }
+        if (table.images() < usable) {
+            throw new IllegalArgumentException("the table has only " + table.images() + " images");
+        }
+        double[] t = CascadeConfig.exitThresholds(cascade.thresholds);
+        int[] exits = new int[usable];
+        for (int i = 0; i < usable; i++) {
+            final int row = i;
+            exits[i] = ExitRule.exitStage(s -> table.confidence(s, row), t) + 1;
+        }
+        String arch = cascade.arch != null ? cascade.arch : table.metadata().arch().orElse("densenet201");
+        int classes = cascade.numClasses != null ? cascade.numClasses : 1000;
+        int side = cascade.inputSize != null ? cascade.inputSize : 224;
+        List<Double> ious = table.metadata().iouThresholdsOrFromSetup()
+                .orElseGet(() -> cascade.ious(table.stages() - 1));
+        EarlyExitEngine engine = EngineBenchmark.randomEngine(manager, arch, classes, side, ious).withChunk(batchSize);
+        TorchModule full = Architectures.get(arch).create(manager, classes, 4).foldBatchNormsInPlace();
+        List<NDArray> batches = new ArrayList<>();
+        for (int b = 0; b < usable / batchSize; b++) {
+            batches.add(manager.randomNormal(new Shape(batchSize, 3, side, side)));
+        }
+        return new Setup(engine, full, CostCounter.count(full, side).multiplyAdds(), batches,
+                EarlyExitEngine.ExitPolicy.exitStages(exits));
     }
 
     static void print(PrintWriter out, EngineBenchmark.Result r) {

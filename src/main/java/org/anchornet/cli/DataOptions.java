@@ -71,6 +71,8 @@ final class DataOptions {
         if (fashion == null) {
             Path cache = Path.of(System.getProperty("user.home"), ".cache", "anchornet", "fashion-mnist");
             fashion = FashionMnist.locate(fashionMnistDir, cache);
+        }
+        if (!name.equals("test")) {
             ClutteredFashionMnist.checkDisjoint(trainSize, valSize, fashion);
         }
         ClutteredFashionMnist.Config config = new ClutteredFashionMnist.Config(canvas, 3, 6, 12, 6.0, dataSeed);

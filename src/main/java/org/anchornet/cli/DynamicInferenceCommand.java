@@ -1,5 +1,7 @@
 package org.anchornet.cli;
 
+import org.anchornet.engine.StageCostCounter;
+
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,15 +15,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.anchornet.dynamic.BudgetSweep;
-import org.anchornet.dynamic.DynamicInference;
-import org.anchornet.dynamic.ExitTable;
-import org.anchornet.dynamic.Outcome;
-import org.anchornet.dynamic.Splits;
-import org.anchornet.dynamic.StageCosts;
-import org.anchornet.dynamic.ThresholdSearch;
+import org.anchornet.exits.BudgetSweep;
+import org.anchornet.exits.DynamicInference;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.Outcome;
+import org.anchornet.exits.TablePair;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.report.FrontierReport;
-import org.anchornet.torchio.AtomicFiles;
+import org.anchornet.io.AtomicFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -123,11 +125,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             printHeader(out, table, costs);
             printOutcomes(out, outcomes, null);
         } else {
-            ExitTable[] parts = validationAndTest(table);
+            TablePair parts = validationAndTest(table);
             if (mode.sweep) {
-                sweep(out, parts[0], parts[1], costs);
+                sweep(out, parts.validation(), parts.test(), costs);
             } else {
-                fitBudget(out, parts[0], parts[1], costs, mode.budget * 1e9);
+                fitBudget(out, parts.validation(), parts.test(), costs, mode.budget * 1e9);
             }
         }
         out.flush();
@@ -147,20 +149,14 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         }
         String downstream = arch != null ? arch : table.metadata().arch().orElse("densenet201");
         int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(95);
-        return StageCosts.counted(stages, downstream, patch, inputSize, 1000);
+        return StageCostCounter.count(stages, downstream, patch, inputSize, 1000);
     }
 
-    private ExitTable[] validationAndTest(ExitTable table) throws IOException {
+    private TablePair validationAndTest(ExitTable table) throws IOException {
         if (testTable != null) {
-            ExitTable test = ExitTable.read(testTable);
-            if (test.stages() != table.stages()) {
-                throw new IllegalArgumentException("the test table has " + test.stages() + " stages, the validation"
-                        + " table " + table.stages());
-            }
-            return new ExitTable[] {table, test};
+            return new TablePair(table, ExitTable.read(testTable));
         }
-        int[][] rows = Splits.split(table.images(), valFraction, seed);
-        return new ExitTable[] {table.subset(rows[0]), table.subset(rows[1])};
+        return TablePair.split(table, valFraction, seed);
     }
 
     private void fitBudget(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs, double budget) {

@@ -30,8 +30,12 @@ final class TrainCommands {
             }
             TrainingSettings loaded = settings.toBuilder().pretrained(best).resume(false).build();
             try (TrainingRun run = new TrainingRun(loaded, out)) {
-                out.printf(Locale.ROOT, "%s: validation top-1 %.2f%% on %d images%n", best, 100 * run.evaluate(val),
-                        val.size());
+                if (settings.bnRecalibrationBatches() > 0) {
+                    run.recalibrateBatchNorm(train);
+                }
+                out.printf(Locale.ROOT, "%s: validation top-1 %.2f%% on %d images%s%n", best, 100 * run.evaluate(val),
+                        val.size(), settings.bnRecalibrationBatches() > 0 ? " (batch-norm statistics recomputed over "
+                        + settings.bnRecalibrationBatches() + " training batches)" : "");
             }
             return 0;
         }

@@ -42,6 +42,16 @@ final class TrainingOptions {
             + " ${DEFAULT-VALUE}).")
     int inputSize;
 
+    @Option(names = "--bn-recalibration", converter = Converters.PositiveInt.class, description = "Forward passes"
+            + " over training batches that recompute batch-norm statistics before each validation (and before"
+            + " --evaluate); default 50 for AnchorNet, none downstream.")
+    Integer bnRecalibration;
+
+    @Option(names = "--patience", converter = Converters.PositiveInt.class, description = "Train until validation"
+            + " top-1 stops improving: lower the rate ×0.1 after this many epochs without a better one, and stop at"
+            + " the third such stall (--epochs caps the run).")
+    Integer patience;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -60,6 +70,12 @@ final class TrainingOptions {
         }
         if (milestones != null) {
             b.milestones(milestones);
+        }
+        if (bnRecalibration != null) {
+            b.bnRecalibrationBatches(bnRecalibration);
+        }
+        if (patience != null) {
+            b.patience(patience).schedule(TrainingSettings.Schedule.PLATEAU);
         }
         TrainingSettings.Augment aug;
         try {

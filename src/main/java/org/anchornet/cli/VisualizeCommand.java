@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -14,12 +13,15 @@ import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
 import org.anchornet.data.RgbImage;
 import org.anchornet.data.Transforms;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.io.Progress;
 import org.anchornet.localize.Localizer;
 import org.anchornet.localize.PatchProposer;
+import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.report.Figures;
-import org.anchornet.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
 /** {@code anchornet visualize}: AnchorNet's top-k windows drawn on every image of a folder. */
 @Command(name = "visualize", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw AnchorNet's top-k windows (numbered in order) on every image of an ImageFolder tree and"
-                + " save them as PNG under --save-dir, mirroring the folder layout.")
+                + " save them as PNG under --save-dir, mirroring the folder layout. Takes a cascade package, or"
+                + " AnchorNet's weights alone with the window flags.")
 final class VisualizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -38,19 +41,27 @@ final class VisualizeCommand implements Callable<Integer> {
     @Option(names = "--save-dir", required = true, description = "Output folder.")
     Path saveDir;
 
-    @Option(names = "--pretrained-anchornet", required = true, description = "AnchorNet weights.")
+    @Option(names = "--cascade", paramLabel = "PACKAGE", description = "A cascade package: its AnchorNet, window"
+            + " rules and preprocessing (no other flag needed).")
+    Path cascade;
+
+    @Option(names = "--pretrained-anchornet", description = "AnchorNet weights (without --cascade).")
     Path anchorNet;
 
-    @Option(names = "--topk", defaultValue = "5", description = "Windows per image (default ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = "--topk", converter = Converters.PositiveInt.class, description = "Windows per image (default "
+            + CascadeConfig.DEFAULT_TOP_K + ").")
+    Integer topK;
 
-    @Option(names = "--iou", defaultValue = "0.3", description = "IoU threshold (default ${DEFAULT-VALUE}).")
-    double iou;
+    @Option(names = "--iou", converter = Converters.Fraction.class, description = "IoU threshold (default "
+            + CascadeConfig.DEFAULT_IOU + ").")
+    Double iou;
 
-    @Option(names = "--num-classes", description = "AnchorNet's classes (default: the folder's classes).")
+    @Option(names = "--num-classes", converter = Converters.PositiveInt.class,
+            description = "AnchorNet's classes (default: the folder's classes).")
     Integer numClasses;
 
-    @Option(names = "--input-size", defaultValue = "224", description = "Image side (default ${DEFAULT-VALUE}).")
+    @Option(names = "--input-size", defaultValue = "224", converter = Converters.PositiveInt.class,
+            description = "Image side (default ${DEFAULT-VALUE}).")
     int inputSize;
 
     @Option(names = "--quiet", description = "No progress bar.")
@@ -59,19 +70,26 @@ final class VisualizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageDataset images = new ImageFolder(data);
+        if ((cascade == null) == (anchorNet == null)) {
+            throw new IllegalArgumentException("give --cascade PACKAGE or --pretrained-anchornet, one of them");
+        }
+        if (cascade != null && (topK != null || iou != null || numClasses != null)) {
+            throw new IllegalArgumentException("--topk, --iou and --num-classes come from the package with --cascade");
+        }
         int skipped = 0;
         try (NDManager manager = NDManager.newBaseManager();
+                Cascade packaged = cascade != null ? Cascade.load(cascade) : null;
                 ProgressBar bar = Progress.bar("visualize", images.size(), !quiet)) {
-            AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager,
-                    numClasses != null ? numClasses : images.numClasses(), anchorNet);
-            Localizer localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, topK,
-                    Collections.nCopies(topK - 1, iou)));
-            int resize = Transforms.evaluationResize(inputSize);
+            Localizer localizer = packaged != null ? packaged.localizer() : localizer(manager, images);
+            int side = packaged != null ? packaged.config().inputSize() : inputSize;
             for (int i = 0; i < images.size(); i++) {
                 try (NDManager scope = manager.newSubManager()) {
-                    RgbImage image = Transforms.resizeAndCenterCrop(images.load(i).image(), resize, inputSize);
-                    NDArray x = scope.create(Transforms.toNormalizedChw(image), new Shape(1, 3, inputSize, inputSize));
-                    Localizer.Result found = localizer.localize(new ParameterStore(scope, false), x);
+                    RgbImage raw = images.load(i).image();
+                    RgbImage image = packaged != null ? packaged.config().evaluationImage(raw)
+                            : Transforms.resizeAndCenterCrop(raw, Transforms.evaluationResize(side), side);
+                    float[] x = packaged != null ? packaged.preprocess(raw) : Transforms.toNormalizedChw(image);
+                    Proposals found = localizer.localize(new ParameterStore(scope, false),
+                            scope.create(x, new Shape(1, 3, side, side)));
                     Figures.Annotated a = new Figures.Annotated(image, found.windows().get(0), List.of(),
                             images.classNames().get(images.label(i)), true);
                     Path target = saveDir.resolve(images.id(i).replaceAll("\\.[^.]+$", "") + ".png");
@@ -88,5 +106,13 @@ final class VisualizeCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("drew %d images into %s%s%n", images.size() - skipped, saveDir,
                 skipped > 0 ? " (" + skipped + " damaged files skipped)" : "");
         return 0;
+    }
+
+    private Localizer localizer(NDManager manager, ImageDataset images) throws java.io.IOException {
+        int k = topK != null ? topK : CascadeConfig.DEFAULT_TOP_K;
+        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager,
+                numClasses != null ? numClasses : images.numClasses(), anchorNet);
+        return new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, k,
+                java.util.Collections.nCopies(k - 1, iou != null ? iou : CascadeConfig.DEFAULT_IOU)));
     }
 }

@@ -187,7 +187,7 @@ public final class ClutteredFashionMnist implements ImageDataset {
         for (int i = 0; i < count; i++) {
             Sample s = load(i);
             Path file = dir.resolve(folderName(s.label())).resolve(String.format(Locale.ROOT, "%06d.png", i));
-            org.anchornet.torchio.AtomicFiles.write(file, out -> ImageIO.write(s.image().toBufferedImage(), "png", out));
+            org.anchornet.io.AtomicFiles.write(file, out -> ImageIO.write(s.image().toBufferedImage(), "png", out));
         }
     }
 

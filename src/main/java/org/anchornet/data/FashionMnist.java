@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.anchornet.torchio.AtomicFiles;
+import org.anchornet.io.AtomicFiles;
 
 /**
  * Zalando's Fashion-MNIST: 60,000 training and 10,000 test images, 28×28 grayscale, 10 classes, read from the IDX

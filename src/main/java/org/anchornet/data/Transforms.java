@@ -90,14 +90,19 @@ public final class Transforms {
                 centerCrop(image, size));
     }
 
-    /** ToTensor + Normalize: C×H×W floats, (x/255 − mean)/std per channel. */
+    /** ToTensor + Normalize with ImageNet's statistics: C×H×W floats, (x/255 − mean)/std per channel. */
     public static float[] toNormalizedChw(RgbImage image) {
+        return toNormalizedChw(image, MEAN, STD);
+    }
+
+    /** ToTensor + Normalize(means, stds). */
+    public static float[] toNormalizedChw(RgbImage image, float[] means, float[] stds) {
         int plane = image.width() * image.height();
         float[] out = new float[plane * 3];
         byte[] p = image.pixels();
         for (int c = 0; c < 3; c++) {
-            float mean = MEAN[c];
-            float std = STD[c];
+            float mean = means[c];
+            float std = stds[c];
             for (int i = 0; i < plane; i++) {
                 out[c * plane + i] = ((p[i * 3 + c] & 0xff) / 255f - mean) / std;
             }

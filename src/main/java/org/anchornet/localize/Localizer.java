@@ -6,7 +6,6 @@ import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import org.anchornet.model.AnchorNet;
-import org.anchornet.model.ReceptiveField.Window;
 
 /** AnchorNet + CAM + proposals for a batch: where to look in each image. */
 public final class Localizer {
@@ -22,11 +21,8 @@ public final class Localizer {
         return proposer;
     }
 
-    /** What localization found for a batch: CAMs (N×h×w, row-major per image) and each image's windows. */
-    public record Result(List<float[]> cams, List<List<Window>> windows) {}
-
     /** Runs AnchorNet in inference mode on an N×3×S×S batch; intermediate arrays are freed before returning. */
-    public Result localize(ParameterStore store, NDArray images) {
+    public Proposals localize(ParameterStore store, NDArray images) {
         NDList out = anchorNet.forward(store, new NDList(images), false);
         float[] flat;
         try (NDArray cam = ClassActivationMap.compute(out.get(0), out.get(1), out.get(2))) {
@@ -45,6 +41,6 @@ public final class Localizer {
             cams.add(cam);
             windows.add(proposer.propose(cam));
         }
-        return new Result(cams, windows);
+        return new Proposals(cams, windows);
     }
 }

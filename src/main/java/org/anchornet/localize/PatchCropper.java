@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
-import org.anchornet.model.ReceptiveField.Window;
 
 /** Crops proposed windows out of a batch into one patch batch, as tensor slices (no per-pixel work in Java). */
 public final class PatchCropper {

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.anchornet.model.ReceptiveField;
-import org.anchornet.model.ReceptiveField.Window;
 
 /**
  * Proposes the k windows to look at, from a class activation map: cells in descending CAM order (ties by cell index,
@@ -80,7 +79,7 @@ public final class PatchProposer {
         List<Window> accepted = new ArrayList<>(topK);
         boolean[] taken = new boolean[cam.length];
         for (int cell : order) {
-            Window candidate = field.window(cell / featureSide, cell % featureSide);
+            Window candidate = Window.ofCell(field, cell / featureSide, cell % featureSide);
             if (accepted.isEmpty() || passes(candidate, accepted)) {
                 accepted.add(candidate);
                 taken[cell] = true;
@@ -91,7 +90,7 @@ public final class PatchProposer {
         }
         for (int cell : order) {
             if (!taken[cell]) {
-                accepted.add(field.window(cell / featureSide, cell % featureSide));
+                accepted.add(Window.ofCell(field, cell / featureSide, cell % featureSide));
                 if (accepted.size() == topK) {
                     break;
                 }

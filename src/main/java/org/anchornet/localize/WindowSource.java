@@ -5,7 +5,6 @@ import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.anchornet.model.ReceptiveField.Window;
 
 /**
  * Where each image's patches come from: AnchorNet's proposals, or (for ablations at equal cost) windows chosen
@@ -13,7 +12,7 @@ import org.anchornet.model.ReceptiveField.Window;
  */
 public interface WindowSource {
     /** Windows for each image of an N×3×S×S batch, best first. */
-    List<List<Window>> windows(ParameterStore store, NDArray images);
+    Proposals propose(ParameterStore store, NDArray images);
 
     PatchProposer proposer();
 
@@ -21,8 +20,8 @@ public interface WindowSource {
     static WindowSource anchorNet(Localizer localizer) {
         return new WindowSource() {
             @Override
-            public List<List<Window>> windows(ParameterStore store, NDArray images) {
-                return localizer.localize(store, images).windows();
+            public Proposals propose(ParameterStore store, NDArray images) {
+                return localizer.localize(store, images);
             }
 
             @Override
@@ -61,13 +60,13 @@ public interface WindowSource {
     private static WindowSource fixed(PatchProposer proposer, java.util.function.IntFunction<float[]> scores) {
         return new WindowSource() {
             @Override
-            public synchronized List<List<Window>> windows(ParameterStore store, NDArray images) {
+            public synchronized Proposals propose(ParameterStore store, NDArray images) {
                 int n = (int) images.getShape().get(0);
                 List<List<Window>> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     out.add(proposer.propose(scores.apply(i)));
                 }
-                return out;
+                return new Proposals(List.of(), out);
             }
 
             @Override

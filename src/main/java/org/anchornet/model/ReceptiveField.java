@@ -11,17 +11,6 @@ public record ReceptiveField(int size, int stride, List<Layer> layers) {
     /** One spatial layer in forward order (1×1 convolutions and pooling to 1×1 do not matter). */
     public record Layer(String name, int kernel, int stride, int padding) {}
 
-    /** A window in input pixels: rows [top, top + size), columns [left, left + size). */
-    public record Window(int top, int left, int size) {
-        public int bottomInclusive() {
-            return top + size - 1;
-        }
-
-        public int rightInclusive() {
-            return left + size - 1;
-        }
-    }
-
     public ReceptiveField {
         layers = List.copyOf(layers);
     }
@@ -53,10 +42,5 @@ public record ReceptiveField(int size, int stride, List<Layer> layers) {
             }
         }
         return side;
-    }
-
-    /** The input window seen by the feature cell at (row, col). */
-    public Window window(int row, int col) {
-        return new Window(row * stride, col * stride, size);
     }
 }

@@ -8,21 +8,28 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.anchornet.torchio.AtomicFiles;
+import org.anchornet.io.AtomicFiles;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
 
 /** Accuracy-vs-cost charts written as PNG and SVG with JFreeChart. */
 public final class Charts {
-    /** A named series of (x, y) points; {@code line} joins them, otherwise they are drawn as markers only. */
-    public record Series(String name, double[] x, double[] y, boolean line) {}
+    /**
+     * A named series of (x, y) points; {@code line} joins them, otherwise they are drawn as markers only;
+     * {@code yError} (or null) draws ± that much around each y (e.g. the standard deviation over seeds).
+     */
+    public record Series(String name, double[] x, double[] y, boolean line, double[] yError) {
+        public Series(String name, double[] x, double[] y, boolean line) {
+            this(name, x, y, line, null);
+        }
+    }
 
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
@@ -32,13 +39,16 @@ public final class Charts {
     private Charts() {}
 
     public static JFreeChart xy(String title, String xLabel, String yLabel, List<Series> series) {
-        XYSeriesCollection data = new XYSeriesCollection();
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        XYErrorRenderer renderer = new XYErrorRenderer();
+        renderer.setDrawXError(false);
+        renderer.setCapLength(6);
         for (int s = 0; s < series.size(); s++) {
             Series one = series.get(s);
-            XYSeries xy = new XYSeries(one.name(), false, true);
+            YIntervalSeries xy = new YIntervalSeries(one.name(), false, true);
             for (int i = 0; i < one.x().length; i++) {
-                xy.add(one.x()[i], one.y()[i]);
+                double e = one.yError() == null ? 0 : one.yError()[i];
+                xy.add(one.x()[i], one.y()[i], one.y()[i] - e, one.y()[i] + e);
             }
             data.addSeries(xy);
             renderer.setSeriesLinesVisible(s, one.line());

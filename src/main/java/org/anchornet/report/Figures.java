@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.anchornet.data.RgbImage;
-import org.anchornet.model.ReceptiveField.Window;
-import org.anchornet.torchio.AtomicFiles;
+import org.anchornet.localize.Window;
+import org.anchornet.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
@@ -20,8 +20,14 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 /** Pictures for reports: canvases with their windows and predictions, CAM heat maps (Java2D), bar charts. */
 public final class Figures {
-    /** One image with what the engine did on it. */
-    public record Annotated(RgbImage image, List<Window> windows, List<String> stageLabels, String truth,
+    /**
+     * One image with what the engine did on it.
+     *
+     * @param caption the first line under the image (e.g. the true class)
+     * @param stageLabels the predicted class after each stage the image went through
+     * @param correct whether the last prediction is right (its colour)
+     */
+    public record Annotated(RgbImage image, List<Window> windows, List<String> stageLabels, String caption,
             boolean correct) {}
 
     private static final Color[] WINDOW_COLORS = {
@@ -58,7 +64,7 @@ public final class Figures {
             }
             g.setColor(Color.DARK_GRAY);
             int ty = y0 + cell + 15;
-            g.drawString("truth: " + a.truth(), x0, ty);
+            g.drawString(a.caption(), x0, ty);
             for (int s = 0; s < a.stageLabels().size(); s++) {
                 ty += 15;
                 boolean last = s == a.stageLabels().size() - 1;

@@ -8,10 +8,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import org.anchornet.dynamic.BudgetSweep;
-import org.anchornet.dynamic.ExitTable;
-import org.anchornet.dynamic.StageCosts;
-import org.anchornet.torchio.AtomicFiles;
+import org.anchornet.exits.BudgetSweep;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.io.AtomicFiles;
 
 /** The accuracy-vs-cost frontier of a budget sweep as {@code frontier.csv}, {@code frontier.png} and {@code .svg}. */
 public final class FrontierReport {

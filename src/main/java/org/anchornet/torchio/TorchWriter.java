@@ -1,5 +1,7 @@
 package org.anchornet.torchio;
 
+import org.anchornet.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -30,29 +31,64 @@ import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
 import org.anchornet.localize.PatchCropper;
 import org.anchornet.localize.PatchProposer;
+import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
-import org.anchornet.model.ReceptiveField.Window;
+import org.anchornet.localize.Window;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.model.TorchModule;
-import org.anchornet.torchio.AtomicFiles;
 import org.anchornet.torchio.StateDicts;
+import org.anchornet.torchio.TorchTensor;
 
 /**
  * One training run of AnchorNet or a downstream network, in small pieces: {@link #trainEpoch}, {@link #evaluate} and
- * {@link #fit}, which checkpoints every epoch (atomically; {@code checkpoint.pth} and the best by validation top-1 in
- * {@code best.pth}), writes a log line and a CSV row per epoch, and resumes from the last finished epoch with the same
- * learning-rate schedule.
+ * {@link #fit}, which saves every epoch in a {@link CheckpointFolder} (the checkpoint with the current and the best
+ * weights, {@code best.pth}, {@code train_log.csv}; consistent whenever the process dies), follows the schedule and
+ * early stopping, resumes after the last finished epoch, and stops with a clear error when training diverges.
  */
 public final class TrainingRun implements AutoCloseable {
     /** Figures of one epoch. */
     public record EpochResult(int epoch, double lr, double trainLoss, double trainTop1, double valTop1,
-            double imagesPerSecond, double dataWaitSeconds, double seconds) {}
+            double imagesPerSecond, double dataWaitSeconds, double seconds) {
+        String csvRow() {
+            return String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.6f,%.2f,%.3f,%.2f", epoch, lr, trainLoss,
+                    trainTop1, valTop1, imagesPerSecond, dataWaitSeconds, seconds);
+        }
 
-    /** What a run produced. */
-    public record Result(List<EpochResult> epochs, double bestTop1, Path best, Path last, int skippedFiles) {}
+        java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("epoch", (long) epoch);
+            m.put("lr", lr);
+            m.put("train_loss", trainLoss);
+            m.put("train_top1", trainTop1);
+            m.put("val_top1", valTop1);
+            m.put("images_per_s", imagesPerSecond);
+            m.put("data_wait_s", dataWaitSeconds);
+            m.put("seconds", seconds);
+            return m;
+        }
 
-    private static final String CSV_HEADER = "epoch,lr,train_loss,train_top1,val_top1,images_per_s,data_wait_s,seconds";
+        static EpochResult fromMap(java.util.Map<?, ?> m) {
+            return new EpochResult(((Number) m.get("epoch")).intValue(), value(m, "lr"), value(m, "train_loss"),
+                    value(m, "train_top1"), value(m, "val_top1"), value(m, "images_per_s"), value(m, "data_wait_s"),
+                    value(m, "seconds"));
+        }
+
+        private static double value(java.util.Map<?, ?> m, String key) {
+            return m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+        }
+    }
+
+    /** Figures of one pass over the training data. */
+    record TrainFigures(double loss, double top1, double imagesPerSecond, int steps) {}
+
+    /**
+     * What a run produced.
+     *
+     * @param epochs every epoch of the run, including those before a resume
+     */
+    public record Result(List<EpochResult> epochs, double bestTop1, int bestEpoch, Path best, Path last,
+            int skippedFiles) {}
 
     private final TrainingSettings settings;
     private final PrintWriter log;
@@ -71,6 +107,9 @@ public final class TrainingRun implements AutoCloseable {
             network = Architectures.get(settings.arch()).create(model.getNDManager(), settings.numClasses(),
                     settings.seed());
             model.setBlock(network);
+            if (network instanceof AnchorNet anchor) {
+                anchor.receptiveField().featureSize(settings.inputSize()); // a clear error for too small inputs
+            }
             if (settings.pretrained().isPresent()) {
                 loadPretrained(settings.pretrained().get());
             }
@@ -87,6 +126,7 @@ public final class TrainingRun implements AutoCloseable {
                 anchorManager = model.getNDManager().newSubManager();
                 AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(anchorManager,
                         settings.numClasses(), settings.anchorNet().get());
+                anchor.receptiveField().featureSize(settings.inputSize());
                 List<Double> ious = Collections.nCopies(settings.topK() - 1, settings.iou());
                 localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), settings.inputSize(),
                         settings.topK(), ious));
@@ -98,10 +138,6 @@ public final class TrainingRun implements AutoCloseable {
             model.close();
             throw e;
         }
-    }
-
-    public TorchModule network() {
-        return network;
     }
 
     private void loadPretrained(Path file) throws IOException {
@@ -117,75 +153,106 @@ public final class TrainingRun implements AutoCloseable {
         log.println("loaded " + file);
     }
 
-    /** Trains all remaining epochs; with {@code resume}, continues after the last finished one. */
+    /**
+     * Trains until the run is finished (all epochs, or early stopping); with {@code resume}, continues after the last
+     * finished epoch, and returns at once for a run that already finished.
+     */
     public Result fit(ImageDataset train, ImageDataset val) throws IOException {
-        Path dir = settings.checkpointDir();
-        Files.createDirectories(dir);
-        Path last = dir.resolve("checkpoint.pth");
-        Path best = dir.resolve("best.pth");
-        Path csv = dir.resolve("train_log.csv");
-        int start = 0;
-        double bestTop1 = -1;
-        long steps = 0;
-        List<String> csvRows = new ArrayList<>();
-        if (settings.resume() && Files.exists(last)) {
-            Checkpoint restored = Checkpoint.restore(last, network, optimizer, model.getNDManager());
-            start = restored.epochsDone();
-            bestTop1 = restored.bestAccuracy();
-            steps = restored.steps();
-            if (Files.exists(csv)) {
-                Files.readAllLines(csv).stream().skip(1).limit(start).forEach(csvRows::add);
-            }
-            log.printf(Locale.ROOT, "resumed from %s after epoch %d (best top-1 %.2f%%)%n", last, start, 100 * bestTop1);
+        if (!train.classNames().equals(val.classNames())) {
+            throw new IllegalArgumentException("the validation classes " + val.classNames() + " differ from the"
+                    + " training classes " + train.classNames() + "; validation would measure nothing");
         }
-        List<EpochResult> results = new ArrayList<>();
-        int skipped = 0;
-        try (BatchLoader trainLoader = new BatchLoader(train, this::trainTransform,
-                        new BatchLoader.Options(settings.batchSize(), settings.workers(), 4, settings.strict(), true),
-                        w -> log.println("warning: " + w));
-                BatchLoader valLoader = new BatchLoader(val, this::evalTransform,
-                        new BatchLoader.Options(settings.batchSize(), settings.workers(), 4, settings.strict(), false),
-                        w -> log.println("warning: " + w))) {
-            for (int epoch = start; epoch < settings.epochs(); epoch++) {
-                long t0 = System.nanoTime();
-                double lr = settings.lrSchedule().rate(epoch);
-                optimizer.setLearningRate((float) lr);
-                double waitBefore = trainLoader.waitSeconds();
-                double[] trainFigures = trainEpoch(trainLoader, epoch);
-                steps += (long) trainFigures[3];
-                recalibrateBatchNorm(trainLoader, epoch);
-                double valTop1 = evaluate(valLoader);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                EpochResult r = new EpochResult(epoch + 1, lr, trainFigures[0], trainFigures[1], valTop1,
-                        trainFigures[2], trainLoader.waitSeconds() - waitBefore, seconds);
-                results.add(r);
-                boolean improved = valTop1 > bestTop1;
-                bestTop1 = Math.max(bestTop1, valTop1);
-                Checkpoint meta = new Checkpoint(epoch + 1, bestTop1, steps, settings.arch(), settings.seed(),
-                        settings.asMap());
-                Checkpoint.save(last, network, optimizer, meta);
-                if (improved) {
-                    Checkpoint.save(best, network, optimizer, meta);
+        try (CheckpointFolder folder = CheckpointFolder.open(settings.checkpointDir(), settings.mode().name()
+                .toLowerCase(Locale.ROOT) + " training of " + settings.arch() + ", seed " + settings.seed())) {
+            Checkpoint state = start(folder);
+            int skipped = 0;
+            try (BatchLoader trainLoader = loader(train, this::trainTransform, true);
+                    BatchLoader valLoader = loader(val, this::evalTransform, false)) {
+                while (!state.state().finished()) {
+                    state = epoch(state, trainLoader, valLoader, folder);
                 }
-                log.printf(Locale.ROOT, "epoch %d/%d  lr %.5f  loss %.4f  train top-1 %.2f%%  val top-1 %.2f%%  %.1f img/s"
-                        + "  data wait %.1fs  %.0fs%s%n", r.epoch(), settings.epochs(), lr, r.trainLoss(),
-                        100 * r.trainTop1(), 100 * r.valTop1(), r.imagesPerSecond(), r.dataWaitSeconds(), seconds,
-                        improved ? "  (best)" : "");
-                log.flush();
-                csvRows.add(String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.6f,%.2f,%.3f,%.2f", r.epoch(), lr,
-                        r.trainLoss(), r.trainTop1(), r.valTop1(), r.imagesPerSecond(), r.dataWaitSeconds(), seconds));
-                AtomicFiles.writeString(csv, CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
+                skipped = trainLoader.skipped() + valLoader.skipped();
             }
-            skipped = trainLoader.skipped() + valLoader.skipped();
+            log.println(state.state().ending(settings) + String.format(Locale.ROOT, "; best validation top-1"
+                    + " %.2f%% at epoch %d", 100 * state.state().bestTop1(), state.state().bestEpoch()));
+            log.flush();
+            return new Result(state.state().history(), state.state().bestTop1(), state.state().bestEpoch(),
+                    folder.best(), folder.checkpoint(), skipped);
         }
-        if (!Files.exists(best) && Files.exists(last)) {
-            Files.copy(last, best);
-        }
-        return new Result(results, bestTop1, best, last, skipped);
     }
 
-    /** One pass over the training data; returns {loss, top-1, images/s, steps}. */
-    double[] trainEpoch(BatchLoader loader, int epoch) {
+    /** A fresh start, or the restored checkpoint with best.pth and the log brought in line with it. */
+    private Checkpoint start(CheckpointFolder folder) throws IOException {
+        Path last = folder.checkpoint();
+        if (settings.resume() && Files.exists(last)) {
+            Checkpoint restored = Checkpoint.restore(last, network, optimizer, model.getNDManager(), settings);
+            restored = folder.withBestWeights(restored, StateDictMapper.stateDict(network, restored.state().steps()));
+            folder.reconcile(restored, log);
+            log.printf(Locale.ROOT, "resumed from %s after epoch %d (best top-1 %.2f%% at epoch %d)%s%n", last,
+                    restored.state().epochsDone(), 100 * restored.state().bestTop1(), restored.state().bestEpoch(),
+                    restored.state().finished() ? "; the run had already finished" : "");
+            return restored;
+        }
+        if (settings.resume()) {
+            log.println("nothing to resume in " + settings.checkpointDir() + " (no " + CheckpointFolder.CHECKPOINT
+                    + "): starting from the first epoch");
+        } else if (Files.exists(last)) {
+            log.println("starting over in " + settings.checkpointDir() + ": its earlier checkpoint will be replaced"
+                    + " (resume to continue it instead)");
+        }
+        return new Checkpoint(RunState.start(settings), Map.of(), settings.arch(), settings.seed(), settings.asMap());
+    }
+
+    /** One epoch: train, recalibrate, validate, check the weights, save. */
+    private Checkpoint epoch(Checkpoint before, BatchLoader trainLoader, BatchLoader valLoader,
+            CheckpointFolder folder) throws IOException {
+        RunState state = before.state();
+        int epoch = state.epochsDone();
+        long t0 = System.nanoTime();
+        double lr = state.nextRate(settings);
+        optimizer.setLearningRate((float) lr);
+        double waitBefore = trainLoader.waitSeconds();
+        TrainFigures figures = trainEpoch(trainLoader, epoch);
+        recalibrateBatchNorm(trainLoader, epoch);
+        double valTop1 = evaluate(valLoader);
+        checkFinite(epoch);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        EpochResult r = new EpochResult(epoch + 1, lr, figures.loss(), figures.top1(), valTop1,
+                figures.imagesPerSecond(), trainLoader.waitSeconds() - waitBefore, seconds);
+        RunState next = state.after(r, figures.steps(), settings);
+        Map<String, TorchTensor> best = next.lastImproved() ? StateDictMapper.stateDict(network, next.steps())
+                : before.best();
+        Checkpoint after = new Checkpoint(next, best, settings.arch(), settings.seed(), settings.asMap());
+        folder.save(after, file -> Checkpoint.save(file, network, optimizer, after));
+        log.printf(Locale.ROOT, "epoch %d/%d  lr %.5f  loss %.4f  train top-1 %.2f%%  val top-1 %.2f%%  %.1f img/s"
+                + "  data wait %.1fs  %.0fs%s%n", r.epoch(), settings.epochs(), lr, r.trainLoss(), 100 * r.trainTop1(),
+                100 * r.valTop1(), r.imagesPerSecond(), r.dataWaitSeconds(), seconds,
+                next.lastImproved() ? "  (best)" : "");
+        log.flush();
+        return after;
+    }
+
+    /** Refuses to save weights that are no longer finite (a diverged run would otherwise look like a result). */
+    private void checkFinite(int epoch) {
+        for (Map.Entry<String, ai.djl.nn.Parameter> e : StateDictMapper.parameters(network).entrySet()) {
+            NDArray a = e.getValue().getArray();
+            try (NDArray bad = a.isNaN().logicalOr(a.isInfinite()).any()) {
+                if (bad.getBoolean()) {
+                    throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1) + ": parameter "
+                            + e.getKey() + " is no longer finite; nothing of this epoch was saved (lower the learning"
+                            + " rate and resume from the last checkpoint)");
+                }
+            }
+        }
+    }
+
+    private BatchLoader loader(ImageDataset data, BatchLoader.Transform transform, boolean shuffle) {
+        return new BatchLoader(data, transform, new BatchLoader.Options(settings.batchSize(), settings.workers(), 4,
+                settings.strict(), shuffle), w -> log.println("warning: " + w));
+    }
+
+    /** One pass over the training data. */
+    TrainFigures trainEpoch(BatchLoader loader, int epoch) {
         int total = settings.maxBatchesPerEpoch() > 0 ? Math.min(settings.maxBatchesPerEpoch(), loader.batchesPerEpoch())
                 : loader.batchesPerEpoch();
         double lossSum = 0;
@@ -212,8 +279,14 @@ public final class TrainingRun implements AutoCloseable {
                         NDList out = trainer.forward(new NDList(inputs));
                         NDArray logits = out.get(out.size() - 1);
                         NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                        float value = loss.getFloat();
+                        if (!Float.isFinite(value)) {
+                            throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1)
+                                    + ", step " + (batches + 1) + ": the loss is " + value + "; nothing of this"
+                                    + " epoch was saved (lower the learning rate and resume from the last checkpoint)");
+                        }
                         collector.backward(loss);
-                        lossSum += loss.getFloat() * y.size();
+                        lossSum += value * y.size();
                         correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).eq(y).sum()
                                 .getLong();
                         seen += y.size();
@@ -230,8 +303,8 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new double[] {seen == 0 ? Double.NaN : lossSum / seen, seen == 0 ? 0 : (double) correct / seen,
-            seen / seconds, batches};
+        return new TrainFigures(seen == 0 ? Double.NaN : lossSum / seen, seen == 0 ? 0 : (double) correct / seen,
+                seen / seconds, batches);
     }
 
     /**
@@ -257,11 +330,16 @@ public final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /** Recomputes batch-norm statistics over training batches at the current weights (no updates). */
+    public void recalibrateBatchNorm(ImageDataset train) {
+        try (BatchLoader loader = loader(train, this::trainTransform, true)) {
+            recalibrateBatchNorm(loader, 0);
+        }
+    }
+
     /** Top-1 accuracy on a data set with the evaluation preprocessing. */
     public double evaluate(ImageDataset val) {
-        try (BatchLoader loader = new BatchLoader(val, this::evalTransform,
-                new BatchLoader.Options(settings.batchSize(), settings.workers(), 4, settings.strict(), false),
-                w -> log.println("warning: " + w))) {
+        try (BatchLoader loader = loader(val, this::evalTransform, false)) {
             return evaluate(loader);
         }
     }
@@ -313,7 +391,7 @@ public final class TrainingRun implements AutoCloseable {
         return switch (settings.mode()) {
             case RESIZED -> Glance.resize(x, settings.patchSize());
             case PATCH -> {
-                Localizer.Result found = localizer.localize(new ParameterStore(x.getManager(), false), x);
+                Proposals found = localizer.localize(new ParameterStore(x.getManager(), false), x);
                 yield PatchCropper.crop(x, found.windows(), 0, settings.topK());
             }
             default -> x;
@@ -347,7 +425,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private ProgressBar progressBar(String task, int total) {
-        return org.anchornet.report.Progress.bar(task, total, settings.progress());
+        return org.anchornet.io.Progress.bar(task, total, settings.progress());
     }
 
     @Override

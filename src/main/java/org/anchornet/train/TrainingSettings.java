@@ -37,7 +37,9 @@ public record TrainingSettings(
         boolean strict,
         boolean progress,
         int maxBatchesPerEpoch,
-        int bnRecalibrationBatches) {
+        int bnRecalibrationBatches,
+        int patience,
+        int plateauDrops) {
 
     /** What is trained, on what input. */
     public enum Mode {
@@ -53,7 +55,16 @@ public record TrainingSettings(
 
     /** Learning-rate schedule over epochs. */
     public enum Schedule {
-        MULTISTEP, COSINE
+        /** ×0.1 at each milestone epoch. */
+        MULTISTEP,
+        /** Cosine decay from the initial rate to 0 over {@code epochs}. */
+        COSINE,
+        /**
+         * The initial rate until validation top-1 has not improved for {@code patience} epochs, then ×0.1; after
+         * {@code plateauDrops} drops the next such stall ends the run (at most {@code epochs} epochs): training until
+         * validation stops improving.
+         */
+        PLATEAU
     }
 
     /** Training-time augmentation. */
@@ -68,26 +79,35 @@ public record TrainingSettings(
     public TrainingSettings {
         milestones = List.copyOf(milestones);
         if (epochs < 1 || batchSize < 1 || !(lr > 0) || numClasses < 1 || topK < 1 || patchSize < 1
-                || inputSize < 1 || workers < 0 || maxBatchesPerEpoch < 0 || bnRecalibrationBatches < 0) {
-            throw new IllegalArgumentException("invalid training settings: epochs, batch size, lr, classes, sizes must"
-                    + " be positive");
+                || inputSize < 1 || workers < 0 || maxBatchesPerEpoch < 0 || bnRecalibrationBatches < 0
+                || patience < 0 || plateauDrops < 0) {
+            throw new IllegalArgumentException("invalid training settings: epochs, batch size, lr, classes and sizes"
+                    + " must be positive, patience and drops not negative");
         }
         if (!(iou >= 0 && iou <= 1)) {
-            throw new IllegalArgumentException("--iou must lie in [0, 1], got " + iou);
+            throw new IllegalArgumentException("the IoU threshold must lie in [0, 1], got " + iou);
+        }
+        if (schedule == Schedule.PLATEAU && patience < 1) {
+            throw new IllegalArgumentException("the plateau schedule needs a patience of at least one epoch");
         }
         if (mode == Mode.PATCH && anchorNet.isEmpty()) {
-            throw new IllegalArgumentException("--mode patch needs --pretrained-anchornet (AnchorNet picks the patches)");
+            throw new IllegalArgumentException("patch mode needs AnchorNet's weights (AnchorNet picks the patches)");
         }
         if (mode == Mode.ANCHORNET && !arch.equals("anchornet")) {
-            throw new IllegalArgumentException("train-anchornet trains 'anchornet', not " + arch);
+            throw new IllegalArgumentException("AnchorNet mode trains 'anchornet', not " + arch);
         }
         if (mode != Mode.ANCHORNET && arch.equals("anchornet")) {
             throw new IllegalArgumentException("the downstream network cannot be anchornet");
         }
     }
 
+    /** The rate of each epoch for the fixed schedules; the plateau schedule's rate depends on validation. */
     public LrSchedule lrSchedule() {
-        return schedule == Schedule.COSINE ? new LrSchedule.Cosine(lr, epochs) : new LrSchedule.MultiStep(lr, milestones);
+        return switch (schedule) {
+            case COSINE -> new LrSchedule.Cosine(lr, epochs);
+            case MULTISTEP -> new LrSchedule.MultiStep(lr, milestones);
+            case PLATEAU -> new LrSchedule.MultiStep(lr, List.of());
+        };
     }
 
     /** The settings as plain values for a checkpoint's {@code config}. */
@@ -111,6 +131,9 @@ public record TrainingSettings(
         m.put("iou", iou);
         m.put("augment", augment.name().toLowerCase());
         m.put("bn_recalibration_batches", (long) bnRecalibrationBatches);
+        m.put("patience", (long) patience);
+        m.put("plateau_drops", (long) plateauDrops);
+        m.put("eval_resize", (long) evalResize);
         return m;
     }
 
@@ -157,6 +180,8 @@ public record TrainingSettings(
         b.progress = progress;
         b.maxBatchesPerEpoch = maxBatchesPerEpoch;
         b.bnRecalibrationBatches = bnRecalibrationBatches;
+        b.patience = patience;
+        b.plateauDrops = plateauDrops;
         return b;
     }
 
@@ -189,6 +214,8 @@ public record TrainingSettings(
         private boolean progress = true;
         private int maxBatchesPerEpoch;
         private int bnRecalibrationBatches;
+        private int patience;
+        private int plateauDrops = 2;
 
         Builder(Mode mode, String arch) {
             this.mode = mode;
@@ -224,12 +251,19 @@ public record TrainingSettings(
         public Builder maxBatchesPerEpoch(int v) { maxBatchesPerEpoch = v; return this; }
         /** Forward passes in training mode (no updates) that refresh batch-norm statistics before validation. */
         public Builder bnRecalibrationBatches(int v) { bnRecalibrationBatches = v; return this; }
+        /**
+         * Epochs without a better validation top-1 before the plateau schedule lowers the rate, or (other schedules)
+         * before the run stops; 0 = never stop early.
+         */
+        public Builder patience(int v) { patience = v; return this; }
+        /** Rate drops of the plateau schedule before a stall ends the run. */
+        public Builder plateauDrops(int v) { plateauDrops = v; return this; }
 
         public TrainingSettings build() {
             return new TrainingSettings(mode, arch, numClasses, epochs, batchSize, lr, schedule, milestones, momentum,
                     weightDecay, nesterov, seed, inputSize, evalResize, patchSize, topK, iou, augment, checkpointDir,
                     resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch,
-                    bnRecalibrationBatches);
+                    bnRecalibrationBatches, patience, plateauDrops);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
-import org.anchornet.dynamic.ExitTable;
+import org.anchornet.exits.ExitTable;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.TorchReader;

@@ -16,7 +16,6 @@ import java.util.Map;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.ReceptiveField;
-import org.anchornet.model.ReceptiveField.Window;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.testing.Fixtures;
 import org.anchornet.torchio.StateDicts;
@@ -34,7 +33,7 @@ class LocalizationTest {
             AnchorNet net = (AnchorNet) Architectures.get("anchornet").create(manager, 1000, 0);
             StateDictMapper.load(net, StateDicts.load(Fixtures.file("anchornet_state.pth")));
             PatchProposer proposer = new PatchProposer(net.receptiveField(), 224, 5, Collections.nCopies(4, 0.3));
-            Localizer.Result result = new Localizer(net, proposer)
+            Proposals result = new Localizer(net, proposer)
                     .localize(new ParameterStore(manager, false), ((TorchTensor) io.get("x")).toNDArray(manager));
             long[] expected = ((TorchTensor) io.get("boxes")).toLongArray();
             long[] actual = new long[expected.length];

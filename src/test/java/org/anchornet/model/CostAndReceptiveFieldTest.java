@@ -37,7 +37,7 @@ class CostAndReceptiveFieldTest {
         assertEquals(95, rf.size());
         assertEquals(8, rf.stride());
         assertEquals(17, rf.featureSize(224));
-        ReceptiveField.Window last = rf.window(16, 16);
+        org.anchornet.localize.Window last = org.anchornet.localize.Window.ofCell(rf, 16, 16);
         assertEquals(128, last.top());
         assertEquals(222, last.bottomInclusive()); // 16·8 + 95 − 1: the last window stops one pixel short of 224
         // A shallower variant has a smaller window: 3 + 2·2 + 2·4 = 15 px, jump 8.

@@ -1,0 +1,79 @@
+package org.anchornet.cli;
+
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Option converters that say what a value must be, instead of Java's parse errors. */
+final class Converters {
+    private Converters() {}
+
+    private static double number(String value) {
+        try {
+            double v = Double.parseDouble(value.strip());
+            if (Double.isNaN(v)) {
+                throw new TypeConversionException("'" + value + "' is not a number");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is not a number");
+        }
+    }
+
+    /** An exit threshold: a number, or {@code none} (also {@code null}, {@code inf}) for a stage that never exits. */
+    static final class Threshold implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.equals("none") || v.equals("null") || v.equals("inf") || v.equals("+inf")) {
+                return null;
+            }
+            double t = number(value);
+            if (Double.isInfinite(t)) {
+                throw new TypeConversionException("'" + value + "': give 'none' for a stage that never exits early");
+            }
+            return t;
+        }
+    }
+
+    /** A positive whole number. */
+    static final class PositiveInt implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int v;
+            try {
+                v = Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a whole number");
+            }
+            if (v < 1) {
+                throw new TypeConversionException("must be at least 1, got " + v);
+            }
+            return v;
+        }
+    }
+
+    /** A finite positive number. */
+    static final class PositiveDouble implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            double v = number(value);
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new TypeConversionException("must be a positive number, got " + value);
+            }
+            return v;
+        }
+    }
+
+    /** A number in [0, 1]. */
+    static final class Fraction implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            double v = number(value);
+            if (v < 0 || v > 1) {
+                throw new TypeConversionException("must lie in [0, 1], got " + value);
+            }
+            return v;
+        }
+    }
+}

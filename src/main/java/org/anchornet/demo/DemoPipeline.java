@@ -1,0 +1,249 @@
+package org.anchornet.demo;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.ExclusionStrategy;
+import com.google.gson.FieldAttributes;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.anchornet.data.ClutteredFashionMnist;
+import org.anchornet.data.FashionMnist;
+import org.anchornet.data.ImageDataset;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadePackage;
+import org.anchornet.engine.EngineBenchmark;
+import org.anchornet.engine.ThresholdFitting;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.TablePair;
+import org.anchornet.exits.ThresholdSearch;
+import org.anchornet.io.AtomicFiles;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.CostCounter;
+import org.anchornet.train.TrainingSettings;
+
+/**
+ * The whole method on Cluttered Fashion-MNIST, end to end, for one seed: train every network ({@link DemoTraining});
+ * test the full-resolution and resolution-scaled baselines; make exit tables for AnchorNet's, random and centre windows
+ * ({@link DemoTables}); fit thresholds under a budget on validation and score them on test; write the trained cascade
+ * as a package ({@code OUT/cascade}); draw examples; time the engine against the baseline in a fresh process; write
+ * {@code summary.json} and the report. Every step resumes: run again on the same folder and finished work is kept.
+ */
+public final class DemoPipeline {
+    static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+            .serializeNulls().setExclusionStrategies(new ExclusionStrategy() {
+                @Override
+                public boolean shouldSkipField(FieldAttributes f) {
+                    return f.getDeclaringClass() == DemoSettings.class
+                            && DemoSettings.LOCAL_FIELDS.contains(f.getName());
+                }
+
+                @Override
+                public boolean shouldSkipClass(Class<?> c) {
+                    return c == Path.class;
+                }
+            }).create();
+    private static final String SETTINGS_FILE = "demo-settings.json";
+
+    private final DemoSettings s;
+    private final PrintWriter log;
+    private final long started = System.nanoTime();
+    private final Map<String, Double> stepSeconds = new LinkedHashMap<>();
+    private String currentStep;
+    private long stepStarted = System.nanoTime();
+    private int step;
+
+    public DemoPipeline(DemoSettings settings, PrintWriter log) {
+        this.s = settings;
+        this.log = log;
+    }
+
+    private void announce(String what) {
+        closeStep();
+        step++;
+        currentStep = what;
+        log.printf(Locale.ROOT, "[%d %5.0fs] %s%n", step, (System.nanoTime() - started) / 1e9, what);
+        log.flush();
+    }
+
+    private void closeStep() {
+        long now = System.nanoTime();
+        if (currentStep != null) {
+            stepSeconds.put(currentStep, (now - stepStarted) / 1e9);
+        }
+        stepStarted = now;
+    }
+
+    /** Runs (or resumes) every step and returns what {@code summary.json} holds. */
+    public DemoSummary run() throws IOException {
+        Path out = s.outDir();
+        claimFolder(out);
+        FashionMnist fashion = FashionMnist.locate(s.fashionMnistDir(),
+                Path.of(System.getProperty("user.home"), ".cache", "anchornet", "fashion-mnist"));
+        ClutteredFashionMnist.checkDisjoint(s.trainSize(), s.valSize(), fashion);
+        ImageDataset train = canvases(fashion, ClutteredFashionMnist.Split.TRAIN, s.trainSize(), s.seed());
+        ImageDataset val = canvases(fashion, ClutteredFashionMnist.Split.VAL, s.valSize(), s.seed());
+        ImageDataset test = canvases(fashion, ClutteredFashionMnist.Split.TEST, s.testSize(), s.testSeed());
+
+        DemoTraining training = new DemoTraining(s, log, this::announce, train, val);
+        DemoTraining.Networks nets = training.trainAll();
+
+        announce("testing the full-resolution and resolution-scaled baselines on " + test.size() + " canvases");
+        DemoSummary.Point baseline = new DemoSummary.Point(training.evaluate(TrainingSettings.Mode.FULL, s.canvas(),
+                nets.baseline(), test), gmacs(s.canvas()));
+        List<DemoSummary.Resolution> resolutions = new ArrayList<>();
+        for (Map.Entry<Integer, Path> r : nets.resolutions().entrySet()) {
+            resolutions.add(new DemoSummary.Resolution(r.getKey(), training.evaluate(TrainingSettings.Mode.RESIZED,
+                    r.getKey(), r.getValue(), test), gmacs(r.getKey())));
+        }
+
+        CascadeConfig untuned = cascadeConfig(nets);
+        Map<String, TablePair> tables;
+        try (Cascade cascade = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.patch())) {
+            announce("making exit tables on validation and test with AnchorNet's, random and centre windows");
+            tables = new DemoTables(s, log).make(cascade, val, test);
+        }
+
+        StageCosts costs = untuned.costs();
+        double budget = s.budgetFraction() * baseline.gmacs() * 1e9;
+        announce(String.format(Locale.ROOT, "fitting thresholds on validation under %.3f G (%.0f%% of the baseline's"
+                + " %.3f G), scoring them on test, and sweeping budgets", budget / 1e9, 100 * s.budgetFraction(),
+                baseline.gmacs()));
+        Map<String, DemoSummary.Method> methods = new LinkedHashMap<>();
+        Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
+        ThresholdSearch.Policy chosen = null;
+        for (String source : DemoTables.SOURCES) {
+            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget);
+            methods.put(source, DemoTables.method(tables.get(source), costs, policy));
+            frontier.put(source, DemoTables.frontier(tables.get(source), costs));
+            if (source.equals("anchornet")) {
+                chosen = policy;
+            }
+        }
+        DemoSummary.Point glance = new DemoSummary.Point(tables.get("anchornet").test().stageAccuracy(0),
+                costs.stage(0) / 1e9);
+        resolutions.add(0, new DemoSummary.Resolution(DemoTraining.glanceSize(), glance.testTop1(), glance.gmacs()));
+        resolutions.add(new DemoSummary.Resolution(s.canvas(), baseline.testTop1(), baseline.gmacs()));
+
+        announce("writing the trained cascade to " + out.resolve("cascade"));
+        Path packageDir = out.resolve("cascade");
+        CascadePackage.write(packageDir, untuned.withThresholds(ThresholdFitting.stored(chosen),
+                ThresholdFitting.describe(chosen, budget, "tables/anchornet_val.pth", "val",
+                        tables.get("anchornet").validation())), Map.of(
+                CascadePackage.Network.ANCHORNET, nets.anchorNet(), CascadePackage.Network.GLANCE, nets.glance(),
+                CascadePackage.Network.PATCH, nets.patch()));
+
+        announce("drawing windows, per-stage predictions and class activation maps");
+        try (Cascade cascade = Cascade.load(packageDir)) {
+            DemoFigures.examples(cascade, (ClutteredFashionMnist) test, out);
+        }
+        DemoSummary summary = new DemoSummary(s, CpuInfo.describe(), baseline, glance, resolutions, budget / 1e9,
+                gigas(costs), methods, frontier, null, stepSeconds, 0);
+        write(summary);
+
+        // Timed last, in a fresh process, after this one has released its networks and tables (see BenchProcess).
+        announce("timing the early-exit engine against the full-resolution baseline (fresh process)");
+        EngineBenchmark.Result bench = BenchProcess.run(benchArgs(packageDir, nets.baseline()),
+                out.resolve("bench.json"), out.resolve("bench.log"));
+        closeStep();
+        summary = new DemoSummary(s, summary.cpu(), baseline, glance, resolutions, summary.budgetGmacs(),
+                summary.stageCostsGmacs(), methods, frontier, bench, stepSeconds,
+                (System.nanoTime() - started) / 1e9);
+        write(summary);
+        log.printf("report: %s%n", out.resolve("report.html"));
+        log.flush();
+        return summary;
+    }
+
+    private void write(DemoSummary summary) throws IOException {
+        AtomicFiles.writeString(s.outDir().resolve("summary.json"), GSON.toJson(summary));
+        DemoFigures.charts(List.of(summary), s.outDir());
+        HtmlReport.write(s.outDir(), List.of(summary));
+    }
+
+    /**
+     * Records the settings in the output folder, or checks that a folder being resumed was made with the same ones:
+     * otherwise its networks and tables would silently mix two runs.
+     */
+    private void claimFolder(Path out) throws IOException {
+        Files.createDirectories(out);
+        Path file = out.resolve(SETTINGS_FILE);
+        JsonObject mine = GSON.toJsonTree(s).getAsJsonObject();
+        if (Files.exists(file)) {
+            JsonObject theirs = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            for (String key : mine.keySet()) {
+                JsonElement a = mine.get(key);
+                JsonElement b = theirs.get(key);
+                if (!a.equals(b)) {
+                    throw new IllegalArgumentException(out + " holds a demo run with other settings (" + key + ": "
+                            + b + " there, " + a + " now); give another output folder, or start over");
+                }
+            }
+            log.println("resuming the run in " + out + " (finished steps are kept; start over to train afresh)");
+        } else {
+            AtomicFiles.writeString(file, GSON.toJson(mine));
+        }
+    }
+
+    private ImageDataset canvases(FashionMnist fashion, ClutteredFashionMnist.Split split, int count, long seed) {
+        ClutteredFashionMnist.Config base = ClutteredFashionMnist.Config.defaults(seed);
+        return new ClutteredFashionMnist(fashion, split, count, new ClutteredFashionMnist.Config(s.canvas(),
+                base.scale(), base.distractors(), base.fragment(), base.noise(), seed));
+    }
+
+    /** The cascade's configuration before thresholds are fit, with where each network came from. */
+    private CascadeConfig cascadeConfig(DemoTraining.Networks nets) throws IOException {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("dataset", "cluttered-fashion-mnist");
+        data.put("canvas", s.canvas());
+        data.put("train", s.trainSize());
+        data.put("val", s.valSize());
+        data.put("test", s.testSize());
+        data.put("seed", s.seed());
+        data.put("test_seed", s.testSeed());
+        return CascadeConfig.builder().arch(s.arch()).classes(FashionMnist.CLASSES).inputSize(s.canvas())
+                .evalResize(s.canvas()).topK(s.topK())
+                .iouThresholds(new ArrayList<>(java.util.Collections.nCopies(s.topK() - 1, s.iou()))).data(data)
+                .network(CascadePackage.Network.ANCHORNET.key(), CascadeConfig.NetworkProvenance.of(nets.anchorNet()))
+                .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(nets.glance()))
+                .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(nets.patch()))
+                .build();
+    }
+
+    /** Multiply-adds of the downstream network at an input side, in billions. */
+    private double gmacs(int side) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return CostCounter.count(Architectures.get(s.arch()).create(manager, FashionMnist.CLASSES.size(), 0), side)
+                    .multiplyAdds() / 1e9;
+        }
+    }
+
+    private static double[] gigas(StageCosts costs) {
+        return java.util.Arrays.stream(costs.perStage()).mapToDouble(c -> c / 1e9).toArray();
+    }
+
+    /** {@code bench} arguments that time the packaged cascade on this run's test canvases. */
+    private List<String> benchArgs(Path packageDir, Path baseline) {
+        List<String> args = new ArrayList<>(List.of("--cascade", packageDir.toString(), "--baseline-pretrained",
+                baseline.toString(), "--images", Integer.toString(s.benchImages()), "--batch-size",
+                Integer.toString(s.batchSize()), "--rounds", s.benchImages() >= 128 ? "3" : "1", "--test-size",
+                Integer.toString(s.testSize()), "--canvas", Integer.toString(s.canvas()), "--data-seed",
+                Long.toString(s.testSeed()), "--workers", Integer.toString(s.workers())));
+        if (s.fashionMnistDir() != null) {
+            args.add("--fashion-mnist-dir");
+            args.add(s.fashionMnistDir().toString());
+        }
+        return args;
+    }
+}

@@ -1,0 +1,175 @@
+package org.anchornet.demo;
+
+import com.google.gson.annotations.SerializedName;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Sizes and recipes of the end-to-end demo on Cluttered Fashion-MNIST, made with {@link Builder} from a preset:
+ * {@link #standard} (the README's main command), {@link #converged} (every network trained until validation stops
+ * improving, on more canvases) and {@link #quick} (every step at toy sizes).
+ *
+ * <p>Every downstream network starts from one shared pretraining (the network trained from scratch on whole canvases
+ * at {@code pretrainSide}: the stand-in for ImageNet weights, which are not available offline) and is then fine-tuned
+ * with the same recipe at its own input: the glance, the patch network, the full-resolution baseline and the
+ * resolution-scaled baselines. So no network has more training than another.
+ *
+ * @param resolutions input sides of the resolution-scaled baselines (whole canvas resized as the glance is); the
+ *     glance size and the canvas are members too, as the glance network and the full-resolution baseline
+ * @param testSeed seed of the test canvases, fixed across runs so that every seed is scored on the same images
+ */
+public record DemoSettings(
+        int trainSize,
+        int valSize,
+        int testSize,
+        int canvas,
+        String arch,
+        @SerializedName("batch_size") int batchSize,
+        Recipe pretrain,
+        @SerializedName("pretrain_side") int pretrainSide,
+        @SerializedName("anchornet") Recipe anchorNet,
+        @SerializedName("fine_tune") Recipe fineTune,
+        @SerializedName("bn_recalibration_batches") int bnRecalibrationBatches,
+        List<Integer> resolutions,
+        @SerializedName("topk") int topK,
+        double iou,
+        @SerializedName("budget_fraction") double budgetFraction,
+        @SerializedName("bench_images") int benchImages,
+        long seed,
+        @SerializedName("test_seed") long testSeed,
+        Path outDir,
+        Path fashionMnistDir,
+        int workers,
+        boolean progress) {
+
+    /** Where and how a run happens rather than what it computes: not recorded, not compared on resume. */
+    static final java.util.Set<String> LOCAL_FIELDS = java.util.Set.of("outDir", "fashionMnistDir", "workers",
+            "progress");
+
+    /**
+     * How one network is trained: SGD from {@code lr}; with {@code patience} 0 a cosine decay over {@code epochs},
+     * else the plateau schedule (×0.1 after {@code patience} epochs without a better validation top-1, stop after
+     * the third stall) with {@code epochs} as a cap.
+     */
+    public record Recipe(int epochs, double lr, int patience) {
+        public Recipe {
+            if (epochs < 0 || !(lr > 0) || patience < 0) {
+                throw new IllegalArgumentException("a recipe needs epochs ≥ 0, a positive learning rate and patience"
+                        + " ≥ 0, got " + epochs + ", " + lr + ", " + patience);
+            }
+        }
+
+        public static Recipe cosine(int epochs, double lr) {
+            return new Recipe(epochs, lr, 0);
+        }
+
+        public static Recipe untilConverged(int maxEpochs, double lr, int patience) {
+            return new Recipe(maxEpochs, lr, patience);
+        }
+    }
+
+    public DemoSettings {
+        resolutions = List.copyOf(resolutions);
+        if (pretrainSide < 1 || pretrainSide > canvas) {
+            throw new IllegalArgumentException("the pretraining side must lie in [1, " + canvas + "], got "
+                    + pretrainSide);
+        }
+        if (trainSize < batchSize || valSize < 1 || testSize < 1 || !(budgetFraction > 0 && budgetFraction <= 1)
+                || benchImages < batchSize || topK < 1 || fineTune.epochs() < 1 || anchorNet.epochs() < 1) {
+            throw new IllegalArgumentException("demo sizes must be positive, the training set and the benchmark at"
+                    + " least one batch, the budget fraction in (0, 1], and every network trained at least one epoch");
+        }
+        for (int r : resolutions) {
+            if (r <= 0 || r >= canvas) {
+                throw new IllegalArgumentException("resolution-scaled baselines lie between 0 and the canvas ("
+                        + canvas + " px), got " + r);
+            }
+        }
+    }
+
+    /** The README's main command: the recipe chosen for figures that hold across seeds and CPUs within 45 minutes. */
+    public static Builder standard() {
+        return new Builder();
+    }
+
+    /** Every network until validation stops improving, on 4× the canvases: hours on two cores. */
+    public static Builder converged() {
+        return new Builder().trainSize(9600).valSize(1000).testSize(2000)
+                .pretrain(Recipe.untilConverged(40, 0.05, 2)).anchorNet(Recipe.untilConverged(40, 0.05, 2))
+                .fineTune(Recipe.untilConverged(30, 0.01, 2)).benchImages(512);
+    }
+
+    /** Every step at toy sizes, one epoch each: a smoke run in about a minute. */
+    public static Builder quick() {
+        return new Builder().trainSize(192).valSize(96).testSize(96).pretrain(Recipe.cosine(1, 0.05))
+                .anchorNet(Recipe.cosine(1, 0.05)).fineTune(Recipe.cosine(1, 0.01)).resolutions(List.of(160))
+                .benchImages(64).bnRecalibrationBatches(2);
+    }
+
+    public Builder toBuilder() {
+        return new Builder().trainSize(trainSize).valSize(valSize).testSize(testSize).canvas(canvas).arch(arch)
+                .batchSize(batchSize).pretrain(pretrain).pretrainSide(pretrainSide).anchorNet(anchorNet).fineTune(fineTune)
+                .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
+                .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
+                .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress);
+    }
+
+    /** Options of {@link DemoSettings}, starting from the standard run. */
+    public static final class Builder {
+        private int trainSize = 2400;
+        private int valSize = 600;
+        private int testSize = 1000;
+        private int canvas = 224;
+        private String arch = "resnet18";
+        private int batchSize = 32;
+        private Recipe pretrain = Recipe.cosine(2, 0.02);
+        private Integer pretrainSide; // the canvas unless set
+        private Recipe anchorNet = Recipe.cosine(4, 0.05);
+        private Recipe fineTune = Recipe.cosine(1, 0.01);
+        private int bnRecalibrationBatches = 20;
+        private List<Integer> resolutions = List.of(128, 160);
+        private int topK = 4;
+        private double iou = 0.3;
+        private double budgetFraction = 0.48;
+        private int benchImages = 256;
+        private long seed = 0;
+        private long testSeed = 0;
+        private Path outDir = Path.of("runs", "demo");
+        private Path fashionMnistDir = null;
+        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        private boolean progress = true;
+
+        private Builder() {}
+
+        public Builder trainSize(int v) { trainSize = v; return this; }
+        public Builder valSize(int v) { valSize = v; return this; }
+        public Builder testSize(int v) { testSize = v; return this; }
+        public Builder canvas(int v) { canvas = v; return this; }
+        public Builder arch(String v) { arch = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder pretrain(Recipe v) { pretrain = v; return this; }
+        public Builder pretrainSide(int v) { pretrainSide = v; return this; }
+        public Builder anchorNet(Recipe v) { anchorNet = v; return this; }
+        public Builder fineTune(Recipe v) { fineTune = v; return this; }
+        public Builder bnRecalibrationBatches(int v) { bnRecalibrationBatches = v; return this; }
+        public Builder resolutions(List<Integer> v) { resolutions = List.copyOf(v); return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder iou(double v) { iou = v; return this; }
+        public Builder budgetFraction(double v) { budgetFraction = v; return this; }
+        public Builder benchImages(int v) { benchImages = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder testSeed(long v) { testSeed = v; return this; }
+        public Builder outDir(Path v) { outDir = v; return this; }
+        public Builder fashionMnistDir(Path v) { fashionMnistDir = v; return this; }
+        public Builder workers(int v) { workers = v; return this; }
+        public Builder progress(boolean v) { progress = v; return this; }
+
+        public DemoSettings build() {
+            return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
+                    pretrainSide != null ? pretrainSide : canvas,
+                    anchorNet,
+                    fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
+                    testSeed, outDir, fashionMnistDir, workers, progress);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.anchornet.demo;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.anchornet.data.BatchLoader;
+import org.anchornet.data.ImageDataset;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.EarlyExitEngine;
+import org.anchornet.engine.ExitTableMaker;
+import org.anchornet.exits.BudgetSweep;
+import org.anchornet.exits.DynamicInference;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.Outcome;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.TablePair;
+import org.anchornet.exits.ThresholdSearch;
+import org.anchornet.localize.WindowSource;
+
+/**
+ * Exit tables on validation and test for each window source (AnchorNet's, random, centre: the same networks and
+ * costs, so the ablation is at equal cost), thresholds fit on validation under the budget and scored on test, and the
+ * frontier over a sweep of budgets. Tables are kept under {@code tables/} and read back when the run resumes.
+ */
+final class DemoTables {
+    /** The window sources, in report order. */
+    static final List<String> SOURCES = List.of("anchornet", "random", "centre");
+
+    private final DemoSettings s;
+    private final PrintWriter log;
+    private final Path dir;
+
+    DemoTables(DemoSettings settings, PrintWriter log) {
+        this.s = settings;
+        this.log = log;
+        this.dir = settings.outDir().resolve("tables");
+    }
+
+    /** Validation and test tables of every source, made with the cascade's networks (or read back). */
+    Map<String, TablePair> make(Cascade cascade, ImageDataset val, ImageDataset test) throws IOException {
+        Map<String, TablePair> tables = new LinkedHashMap<>();
+        for (String source : SOURCES) {
+            tables.put(source, new TablePair(table(cascade, source, "val", val), table(cascade, source, "test",
+                    test)));
+        }
+        return tables;
+    }
+
+    private ExitTable table(Cascade cascade, String source, String split, ImageDataset data) throws IOException {
+        Path file = dir.resolve(source + "_" + split + ".pth");
+        if (Files.exists(file)) {
+            return ExitTable.read(file);
+        }
+        EarlyExitEngine engine = cascade.engine().withWindows(windows(cascade, source)).withChunk(s.batchSize());
+        CascadeConfig c = cascade.config();
+        ExitTable.Metadata meta = ExitTableMaker.metadata(c.arch(), c.patchSize(), c.iouThresholds(), c.costs(),
+                source + "_");
+        ExitTable table;
+        try (BatchLoader loader = new BatchLoader(data, (img, r) -> cascade.preprocess(img),
+                new BatchLoader.Options(s.batchSize(), s.workers(), 4, false, false), w -> log.println("warning: " + w))) {
+            table = new ExitTableMaker(engine).make(loader, meta, done -> { });
+        }
+        table.write(file);
+        return table;
+    }
+
+    private WindowSource windows(Cascade cascade, String source) {
+        var proposer = cascade.localizer().proposer();
+        return switch (source) {
+            case "anchornet" -> WindowSource.anchorNet(cascade.localizer());
+            case "random" -> WindowSource.random(proposer, s.seed() + 17);
+            case "centre" -> WindowSource.centre(proposer);
+            default -> throw new IllegalArgumentException("no window source " + source);
+        };
+    }
+
+    /** Thresholds of one source under the budget, fit on validation. */
+    static ThresholdSearch.Policy policy(TablePair tables, StageCosts costs, double budget) {
+        return new ThresholdSearch(tables.validation(), costs).search(budget);
+    }
+
+    /** A policy scored on test, with the fixed-stage accuracies of the source. */
+    static DemoSummary.Method method(TablePair tables, StageCosts costs, ThresholdSearch.Policy policy) {
+        Outcome onTest = DynamicInference.evaluate(tables.test(), policy.thresholds(), costs);
+        double[] atStage = IntStream.range(0, costs.stages()).mapToDouble(j -> tables.test().stageAccuracy(j))
+                .toArray();
+        return new DemoSummary.Method(CascadeConfig.storedThresholds(policy.thresholds()),
+                policy.validation().accuracy(), policy.validation().meanGigaMultiplyAdds(), onTest.accuracy(),
+                onTest.meanGigaMultiplyAdds(), onTest.exits(), atStage);
+    }
+
+    /** Budgets evenly spaced from the glance to the last stage, each fit on validation and scored on test. */
+    static List<DemoSummary.FrontierPoint> frontier(TablePair tables, StageCosts costs) {
+        List<DemoSummary.FrontierPoint> points = new ArrayList<>();
+        for (BudgetSweep.Point p : BudgetSweep.run(tables.validation(), tables.test(), costs,
+                BudgetSweep.defaultBudgets(costs, 16))) {
+            if (p.method().equals("search")) {
+                points.add(new DemoSummary.FrontierPoint(p.budget() / 1e9, p.validation().accuracy(),
+                        p.test().accuracy(), p.test().meanGigaMultiplyAdds()));
+            }
+        }
+        return points;
+    }
+}

@@ -1,0 +1,107 @@
+package org.anchornet.demo;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.anchornet.data.FashionMnist;
+import org.anchornet.data.ImageDataset;
+import org.anchornet.train.TrainingRun;
+import org.anchornet.train.TrainingSettings;
+
+/**
+ * Trains the demo's networks, each in its own checkpoint folder under {@code checkpoints/}; a network whose run has
+ * finished is not trained again, and an interrupted one continues after its last finished epoch.
+ */
+final class DemoTraining {
+    /** The best weights of every network. */
+    record Networks(Path pretrained, Path anchorNet, Path glance, Path baseline, Path patch,
+            Map<Integer, Path> resolutions) {}
+
+    /** Announces a step in the demo's log. */
+    @FunctionalInterface
+    interface Steps {
+        void announce(String what);
+    }
+
+    private final DemoSettings s;
+    private final PrintWriter log;
+    private final Steps steps;
+    private final ImageDataset train;
+    private final ImageDataset val;
+    private final Path dir;
+
+    DemoTraining(DemoSettings settings, PrintWriter log, Steps steps, ImageDataset train, ImageDataset val) {
+        this.s = settings;
+        this.log = log;
+        this.steps = steps;
+        this.train = train;
+        this.val = val;
+        this.dir = settings.outDir().resolve("checkpoints");
+    }
+
+    /** The glance side: AnchorNet's window, which is also the patch side. */
+    static int glanceSize() {
+        return 95;
+    }
+
+    Networks trainAll() throws IOException {
+        Path pretrained = null;
+        if (s.pretrain().epochs() > 0) {
+            boolean full = s.pretrainSide() == s.canvas();
+            steps.announce("pretraining " + s.arch() + " from scratch on whole canvases at " + s.pretrainSide()
+                    + " px (the shared start of every downstream network)");
+            pretrained = fit(downstream(full ? TrainingSettings.Mode.FULL : TrainingSettings.Mode.RESIZED,
+                    s.pretrain(), null).patchSize(full ? glanceSize() : s.pretrainSide()), "pretrained");
+        }
+        steps.announce("training AnchorNet");
+        Path anchor = fit(recipe(TrainingSettings.anchorNetDefaults(), s.anchorNet()), "anchornet");
+        steps.announce("fine-tuning the glance network (whole canvas resized to " + glanceSize() + " px)");
+        Path glance = fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained).patchSize(glanceSize()),
+                "glance");
+        steps.announce("fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
+        Path baseline = fit(downstream(TrainingSettings.Mode.FULL, s.fineTune(), pretrained), "full");
+        steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
+        Path patch = fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
+                .topK(s.topK()).iou(s.iou()), "patch");
+        Map<Integer, Path> resolutions = new LinkedHashMap<>();
+        for (int side : s.resolutions()) {
+            steps.announce("fine-tuning the resolution-scaled baseline at " + side + " px");
+            resolutions.put(side, fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
+                    .patchSize(side), "resized-" + side));
+        }
+        return new Networks(pretrained, anchor, glance, baseline, patch, resolutions);
+    }
+
+    /** Test top-1 of a network trained in a mode (the baseline, a resolution-scaled one). */
+    double evaluate(TrainingSettings.Mode mode, int resizeTo, Path weights, ImageDataset test) throws IOException {
+        TrainingSettings settings = common(TrainingSettings.downstreamDefaults(mode).arch(s.arch()), "evaluation")
+                .patchSize(resizeTo).pretrained(weights).progress(false).build();
+        try (TrainingRun run = new TrainingRun(settings, new PrintWriter(java.io.Writer.nullWriter()))) {
+            return run.evaluate(test);
+        }
+    }
+
+    private TrainingSettings.Builder downstream(TrainingSettings.Mode mode, DemoSettings.Recipe recipe, Path from) {
+        return recipe(TrainingSettings.downstreamDefaults(mode).arch(s.arch()), recipe).pretrained(from)
+                .bnRecalibrationBatches(s.bnRecalibrationBatches());
+    }
+
+    private static TrainingSettings.Builder recipe(TrainingSettings.Builder b, DemoSettings.Recipe r) {
+        return b.epochs(r.epochs()).lr(r.lr()).patience(r.patience()).schedule(r.patience() > 0
+                ? TrainingSettings.Schedule.PLATEAU : TrainingSettings.Schedule.COSINE);
+    }
+
+    private TrainingSettings.Builder common(TrainingSettings.Builder b, String folder) {
+        return b.numClasses(FashionMnist.CLASSES.size()).inputSize(s.canvas()).evalResize(s.canvas())
+                .batchSize(s.batchSize()).augment(TrainingSettings.Augment.FLIP).checkpointDir(dir.resolve(folder))
+                .seed(s.seed()).workers(s.workers()).progress(s.progress()).resume(true);
+    }
+
+    private Path fit(TrainingSettings.Builder b, String folder) throws IOException {
+        try (TrainingRun run = new TrainingRun(common(b, folder).build(), log)) {
+            return run.fit(train, val).best();
+        }
+    }
+}

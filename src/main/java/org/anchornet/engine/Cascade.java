@@ -1,0 +1,192 @@
+package org.anchornet.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.anchornet.data.ImageDecoder;
+import org.anchornet.data.RgbImage;
+import org.anchornet.localize.Localizer;
+import org.anchornet.localize.PatchProposer;
+import org.anchornet.localize.WindowSource;
+import org.anchornet.model.AnchorNet;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.TorchModule;
+
+/**
+ * A trained AnchorNet cascade as one object: its {@link CascadeConfig} and its three networks (AnchorNet, the glance
+ * network, the patch network), loaded for inference. It classifies images with early exit through its {@link
+ * EarlyExitEngine} and can be saved as a package again.
+ *
+ * <pre>{@code
+ * try (Cascade cascade = Cascade.load(Path.of("runs/demo/cascade"))) {
+ *     Prediction p = cascade.classify(Path.of("shirt.png"));
+ *     System.out.println(cascade.config().classes().get(p.predicted()) + " after stage " + p.exitStage());
+ * }
+ * }</pre>
+ *
+ * <p>Not for concurrent use: calls are serialized on the instance. Batch many images into one call instead (the
+ * engine then runs each stage on all the images still in).
+ */
+public final class Cascade implements AutoCloseable {
+    private final CascadeConfig config;
+    private final NDManager manager;
+    private final Localizer localizer;
+    private final EarlyExitEngine engine;
+    private final Map<CascadePackage.Network, Path> weightFiles;
+    private final CascadePackage source;
+
+    private Cascade(CascadeConfig config, Map<CascadePackage.Network, Path> weightFiles, CascadePackage source)
+            throws IOException {
+        this.config = config;
+        this.weightFiles = new EnumMap<>(weightFiles);
+        this.source = source;
+        this.manager = NDManager.newBaseManager();
+        try {
+            int classes = config.numClasses();
+            AnchorNet anchor = (AnchorNet) load("anchornet", classes, CascadePackage.Network.ANCHORNET);
+            TorchModule glance = load(config.arch(), classes, CascadePackage.Network.GLANCE);
+            TorchModule patch = load(config.arch(), classes, CascadePackage.Network.PATCH);
+            PatchProposer proposer = new PatchProposer(anchor.receptiveField(), config.inputSize(), config.topK(),
+                    config.iouThresholds());
+            this.localizer = new Localizer(anchor, proposer);
+            this.engine = new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), config.costs());
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private TorchModule load(String arch, int classes, CascadePackage.Network network) throws IOException {
+        Path file = weightFiles.get(network);
+        try {
+            return Architectures.get(arch).loadForInference(manager, classes, file);
+        } catch (IllegalArgumentException e) {
+            throw new CascadeFormatException(e.getMessage(), e);
+        }
+    }
+
+    /** Loads a package (a folder with {@code cascade.json}, or a {@code .zip} of one), checked file by file. */
+    public static Cascade load(Path path) throws IOException {
+        CascadePackage pkg = CascadePackage.read(path);
+        try {
+            return new Cascade(pkg.config(), pkg.weightFiles(), pkg);
+        } catch (IOException | RuntimeException e) {
+            pkg.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A cascade from separate checkpoints (the reference's workflow): the configuration says how to run them; the
+     * files may be training checkpoints or state dicts.
+     */
+    public static Cascade fromCheckpoints(CascadeConfig config, Path anchorNet, Path glance, Path patch)
+            throws IOException {
+        Map<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
+        files.put(CascadePackage.Network.ANCHORNET, anchorNet);
+        files.put(CascadePackage.Network.GLANCE, glance);
+        files.put(CascadePackage.Network.PATCH, patch);
+        return new Cascade(config, files, null);
+    }
+
+    /** Writes this cascade as a package (a folder, or a zip when the path ends in {@code .zip}). */
+    public synchronized void save(Path target) throws IOException {
+        CascadePackage.write(target, config, weightFiles);
+    }
+
+    public CascadeConfig config() {
+        return config;
+    }
+
+    /** The class names, indexed by class. */
+    public List<String> classes() {
+        return config.classes();
+    }
+
+    /** The engine that runs this cascade (its counters say how many images each network saw). */
+    public EarlyExitEngine engine() {
+        return engine;
+    }
+
+    /** AnchorNet with this cascade's window rules. */
+    public Localizer localizer() {
+        return localizer;
+    }
+
+    /** The image as the networks see it: evaluation resize and crop, then normalized C×H×W floats. */
+    public float[] preprocess(RgbImage image) {
+        return config.preprocess(image);
+    }
+
+    /** Classifies an N×3×S×S batch that is already preprocessed, with the configured thresholds. */
+    public synchronized List<Prediction> classify(NDArray batch) {
+        Shape s = batch.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.inputSize() || s.get(3) != config.inputSize()) {
+            throw new IllegalArgumentException("this cascade takes N×3×" + config.inputSize() + "×"
+                    + config.inputSize() + " batches, got " + s);
+        }
+        return engine.run(batch, EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds()));
+    }
+
+    /** Classifies decoded images together (one batch through the engine). */
+    public List<Prediction> classify(List<RgbImage> images) {
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        int per = 3 * config.inputSize() * config.inputSize();
+        float[] all = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(preprocess(images.get(i)), 0, all, i * per, per);
+        }
+        return classifyPreprocessed(all, images.size());
+    }
+
+    /** Classifies {@code count} images given as {@link #preprocess preprocessed} floats, one after another. */
+    public synchronized List<Prediction> classifyPreprocessed(float[] data, int count) {
+        int side = config.inputSize();
+        if (data.length != count * 3 * side * side) {
+            throw new IllegalArgumentException(data.length + " values are not " + count + " images of 3×" + side + "×"
+                    + side);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            return classify(scope.create(data, new Shape(count, 3, side, side)));
+        }
+    }
+
+    public Prediction classify(RgbImage image) {
+        return classify(List.of(image)).get(0);
+    }
+
+    public Prediction classify(BufferedImage image) {
+        return classify(RgbImage.of(image));
+    }
+
+    /** Decodes an image file as PIL does ({@code convert('RGB')}) and classifies it. */
+    public Prediction classify(Path imageFile) throws IOException {
+        return classify(ImageDecoder.decode(imageFile));
+    }
+
+    /** The predictions of several images for the report, in the JSON shape {@code predict} prints. */
+    public List<PredictionReport> report(List<Prediction> predictions, List<String> names) {
+        List<PredictionReport> out = new ArrayList<>();
+        for (int i = 0; i < predictions.size(); i++) {
+            out.add(PredictionReport.of(names.get(i), predictions.get(i), config));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        manager.close();
+        if (source != null) {
+            source.close();
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package org.anchornet.engine;
+
+import com.google.gson.annotations.SerializedName;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.anchornet.data.RgbImage;
+import org.anchornet.data.Transforms;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.model.AnchorNet;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.ReceptiveField;
+
+/**
+ * Everything a trained cascade is run with besides its weights, as {@code cascade.json} stores it (field names in
+ * {@link SerializedName}): the downstream architecture and classes, the preprocessing, AnchorNet's window geometry,
+ * how many windows and how they are suppressed, the thresholds of the exit rule, what each stage costs, how the
+ * thresholds were fit, where the networks came from, and the SHA-256 of each weight file. Made with {@link #builder}
+ * or read by {@link CascadePackage}; {@link #check} says what is wrong with one that was read.
+ *
+ * @param thresholds one per stage; {@code null} means the stage never lets an image leave early (the last stage takes
+ *     every image still in whatever its entry says)
+ * @param stageCosts multiply-adds of an image that leaves after each stage
+ */
+public record CascadeConfig(
+        @SerializedName("format_version") int formatVersion,
+        String arch,
+        @SerializedName("num_classes") int numClasses,
+        List<String> classes,
+        @SerializedName("input_size") int inputSize,
+        @SerializedName("eval_resize") int evalResize,
+        List<Double> mean,
+        List<Double> std,
+        @SerializedName("patch_size") int patchSize,
+        int stride,
+        @SerializedName("topk") int topK,
+        @SerializedName("iou_thresholds") List<Double> iouThresholds,
+        List<Double> thresholds,
+        @SerializedName("stage_costs") List<Long> stageCosts,
+        @SerializedName("threshold_fit") ThresholdFit thresholdFit,
+        Provenance provenance,
+        Map<String, WeightFile> weights) {
+
+    /** The version this code writes and the only one it reads. */
+    public static final int FORMAT_VERSION = 1;
+    /** Windows per image when nothing says otherwise: the reference's downstream training and the demo use four. */
+    public static final int DEFAULT_TOP_K = 4;
+    /** IoU threshold between windows when nothing says otherwise (the reference's). */
+    public static final double DEFAULT_IOU = 0.3;
+
+    /**
+     * How the thresholds were chosen.
+     *
+     * @param method {@code search}, {@code p^j} or {@code given}
+     * @param budget mean multiply-adds per image allowed, or null when none was set
+     * @param table the exit table they were fit on (its file name or setup)
+     * @param split which images of it: {@code val}, or e.g. {@code 50% of the rows (seed 0)}
+     */
+    public record ThresholdFit(
+            String method,
+            @SerializedName("budget_multiply_adds") Double budget,
+            String table,
+            String split,
+            int images,
+            @SerializedName("validation_top1") Double validationTop1,
+            @SerializedName("validation_multiply_adds") Double validationMultiplyAdds) {}
+
+    /**
+     * Where the cascade came from.
+     *
+     * @param data what the networks were trained on (e.g. the generated data set with its seed and sizes)
+     * @param networks per network ({@code anchornet}, {@code glance}, {@code patch}), its training as recorded in
+     *     its checkpoint
+     */
+    public record Provenance(
+            @SerializedName("project_version") String projectVersion,
+            String created,
+            Map<String, Object> data,
+            Map<String, NetworkProvenance> networks) {}
+
+    /**
+     * @param source the checkpoint file the weights were taken from
+     * @param training the training settings stored in that checkpoint (empty when it had none)
+     */
+    public record NetworkProvenance(String source, Long seed, Map<String, Object> training) {
+        /** What a checkpoint says about its own training (nothing for a plain state dict). */
+        public static NetworkProvenance of(java.nio.file.Path checkpoint) throws java.io.IOException {
+            Object content = org.anchornet.torchio.TorchReader.read(checkpoint);
+            Map<String, Object> training = new LinkedHashMap<>();
+            Long seed = null;
+            if (content instanceof Map<?, ?> m) {
+                if (m.get("config") instanceof Map<?, ?> config) {
+                    config.forEach((k, v) -> training.put(String.valueOf(k), v));
+                }
+                if (m.get("seed") instanceof Number n) {
+                    seed = n.longValue();
+                }
+            }
+            return new NetworkProvenance(checkpoint.toString(), seed, training);
+        }
+    }
+
+    /** A weight file of the package and its SHA-256 (hex). */
+    public record WeightFile(String file, String sha256) {}
+
+    /** Thresholds as the exit rule uses them: null → +∞ (never early), the last stage → −∞ (takes everyone). */
+    public double[] exitThresholds() {
+        return exitThresholds(thresholds);
+    }
+
+    /** {@link #exitThresholds()} of stored thresholds (null = never early, the last stage takes everyone). */
+    public static double[] exitThresholds(List<Double> stored) {
+        double[] t = new double[stored.size()];
+        for (int j = 0; j < t.length; j++) {
+            Double v = stored.get(j);
+            t[j] = j == t.length - 1 ? Double.NEGATIVE_INFINITY : v == null ? Double.POSITIVE_INFINITY : v;
+        }
+        return t;
+    }
+
+    public int stages() {
+        return topK + 1;
+    }
+
+    public StageCosts costs() {
+        return new StageCosts(stageCosts.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * The image the networks see, before normalization: Resize(eval_resize) then CenterCrop(input_size), as
+     * torchvision's evaluation transforms do; an image already of the input size is taken as it is.
+     */
+    public RgbImage evaluationImage(RgbImage image) {
+        return image.width() == inputSize && image.height() == inputSize ? image
+                : Transforms.resizeAndCenterCrop(image, evalResize, inputSize);
+    }
+
+    /** The evaluation preprocessing: {@link #evaluationImage}, then ToTensor and Normalize(mean, std). */
+    public float[] preprocess(RgbImage image) {
+        return Transforms.toNormalizedChw(evaluationImage(image), floats(mean), floats(std));
+    }
+
+    /** The same configuration with other thresholds and the fit that chose them. */
+    public CascadeConfig withThresholds(List<Double> newThresholds, ThresholdFit fit) {
+        return new CascadeConfig(formatVersion, arch, numClasses, classes, inputSize, evalResize, mean, std, patchSize,
+                stride, topK, iouThresholds, new ArrayList<>(newThresholds), stageCosts, fit, provenance, weights);
+    }
+
+    /** The same configuration recording these weight files. */
+    public CascadeConfig withWeights(Map<String, WeightFile> files) {
+        return new CascadeConfig(formatVersion, arch, numClasses, classes, inputSize, evalResize, mean, std, patchSize,
+                stride, topK, iouThresholds, thresholds, stageCosts, thresholdFit, provenance,
+                new LinkedHashMap<>(files));
+    }
+
+    /** Thresholds for every stage from an exit-rule vector (+∞ and the last stage become null). */
+    public static List<Double> storedThresholds(double[] exitThresholds) {
+        List<Double> out = new ArrayList<>();
+        for (int j = 0; j < exitThresholds.length; j++) {
+            double t = exitThresholds[j];
+            out.add(j == exitThresholds.length - 1 || t == Double.POSITIVE_INFINITY ? null
+                    : t == Double.NEGATIVE_INFINITY ? -1.0 : t);
+        }
+        return out;
+    }
+
+    /**
+     * Checks every field of a configuration read from a file, and returns it; the message names the first field that
+     * is wrong and why.
+     */
+    public CascadeConfig check() {
+        if (formatVersion != FORMAT_VERSION) {
+            throw new IllegalArgumentException("format_version " + formatVersion + " is not supported (this version"
+                    + " reads " + FORMAT_VERSION + ")");
+        }
+        require(arch != null && Architectures.names().contains(arch) && !arch.equals("anchornet"), "arch",
+                "unknown downstream architecture '" + arch + "'; known: " + Architectures.names());
+        require(numClasses >= 1, "num_classes", "must be positive, got " + numClasses);
+        require(classes != null && classes.size() == numClasses && classes.stream().noneMatch(java.util.Objects::isNull), "classes",
+                "needs " + numClasses + " names (num_classes), got " + (classes == null ? "none" : classes.size()));
+        ReceptiveField field = AnchorNet.builder().optNumClasses(1).build().receptiveField();
+        require(patchSize == field.size(), "patch_size", "AnchorNet's windows are " + field.size() + " px, got "
+                + patchSize);
+        require(stride == field.stride(), "stride", "AnchorNet's windows are " + field.stride() + " px apart, got "
+                + stride);
+        require(inputSize >= patchSize, "input_size", "must be at least the " + patchSize + " px window, got "
+                + inputSize);
+        require(evalResize >= inputSize, "eval_resize", "must be at least input_size " + inputSize + ", got "
+                + evalResize);
+        requireChannels(mean, "mean", false);
+        requireChannels(std, "std", true);
+        int cells = field.featureSize(inputSize) * field.featureSize(inputSize);
+        require(topK >= 1 && topK <= cells, "topk", "must lie in [1, " + cells + "] (feature cells at " + inputSize
+                + " px), got " + topK);
+        require(iouThresholds != null && iouThresholds.size() == topK - 1, "iou_thresholds", "needs " + (topK - 1)
+                + " values (one per window after the first, topk " + topK + "), got "
+                + (iouThresholds == null ? "none" : iouThresholds.size()));
+        for (Double iou : iouThresholds) {
+            require(iou != null && iou >= 0 && iou <= 1, "iou_thresholds", "each must lie in [0, 1], got " + iou);
+        }
+        require(thresholds != null && thresholds.size() == topK + 1, "thresholds", "needs " + (topK + 1)
+                + " entries (one per stage: the glance and " + topK + " windows), got "
+                + (thresholds == null ? "none" : thresholds.size()));
+        for (Double t : thresholds) {
+            require(t == null || Double.isFinite(t), "thresholds", "each must be a number or null, got " + t);
+        }
+        require(stageCosts != null && stageCosts.size() == topK + 1 && stageCosts.stream().allMatch(c -> c != null
+                && c > 0), "stage_costs", "needs " + (topK + 1) + " positive multiply-add counts");
+        require(weights != null, "weights", "missing");
+        for (CascadePackage.Network n : CascadePackage.Network.values()) {
+            WeightFile w = weights.get(n.key());
+            require(w != null && w.file() != null && w.sha256() != null && w.sha256().matches("[0-9a-f]{64}"),
+                    "weights." + n.key(), "needs a file name and a 64-digit hex sha256");
+            require(w.file().equals(n.fileName()), "weights." + n.key(), "the file must be " + n.fileName()
+                    + ", got " + w.file());
+        }
+        return this;
+    }
+
+    private static void requireChannels(List<Double> values, String field, boolean positive) {
+        require(values != null && values.size() == 3 && values.stream().allMatch(v -> v != null && Double.isFinite(v)
+                && (!positive || v > 0)), field, "needs 3 " + (positive ? "positive " : "") + "numbers (R, G, B)");
+    }
+
+    private static void require(boolean ok, String field, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException("field '" + field + "': " + problem);
+        }
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Options of a new configuration; unset ones take the project's defaults ({@value #DEFAULT_TOP_K} windows, IoU
+     * {@value #DEFAULT_IOU}, 224 px input without resizing, ImageNet's mean and std, no early exit). The window geometry
+     * comes from AnchorNet's receptive field and the stage costs from counting the networks.
+     */
+    public static final class Builder {
+        private String arch = "densenet201";
+        private List<String> classes;
+        private int inputSize = 224;
+        private Integer evalResize;
+        private int topK = DEFAULT_TOP_K;
+        private List<Double> iouThresholds;
+        private List<Double> thresholds;
+        private ThresholdFit thresholdFit;
+        private Map<String, Object> data = Map.of();
+        private final Map<String, NetworkProvenance> networks = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        public Builder arch(String v) { arch = v; return this; }
+        public Builder classes(List<String> v) { classes = List.copyOf(v); return this; }
+        public Builder inputSize(int v) { inputSize = v; return this; }
+        /** Side the image's shorter side is resized to before the centre crop; default: the input size. */
+        public Builder evalResize(int v) { evalResize = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder iouThresholds(List<Double> v) { iouThresholds = new ArrayList<>(v); return this; }
+        /** One per stage, null for never; default: every stage but the last never exits. */
+        public Builder thresholds(List<Double> v) { thresholds = new ArrayList<>(v); return this; }
+        public Builder thresholdFit(ThresholdFit v) { thresholdFit = v; return this; }
+        public Builder data(Map<String, Object> v) { data = new LinkedHashMap<>(v); return this; }
+        public Builder network(String key, NetworkProvenance v) { networks.put(key, v); return this; }
+
+        public CascadeConfig build() {
+            if (classes == null) {
+                throw new IllegalArgumentException("a cascade needs its class names");
+            }
+            ReceptiveField field = AnchorNet.builder().optNumClasses(1).build().receptiveField();
+            List<Double> ious = iouThresholds != null ? iouThresholds
+                    : new ArrayList<>(Collections.nCopies(Math.max(0, topK - 1), DEFAULT_IOU));
+            List<Double> t = thresholds != null ? thresholds
+                    : new ArrayList<>(Collections.nCopies(topK + 1, (Double) null));
+            if (ious.size() != topK - 1 || t.size() != topK + 1) {
+                throw new IllegalArgumentException("topk " + topK + " needs " + (topK - 1) + " IoU thresholds and "
+                        + (topK + 1) + " exit thresholds, got " + ious.size() + " and " + t.size());
+            }
+            StageCosts costs = StageCostCounter.count(topK + 1, arch, field.size(), inputSize, classes.size());
+            List<Long> stageCosts = new ArrayList<>();
+            for (long c : costs.perStage()) {
+                stageCosts.add(c);
+            }
+            String version = CascadeConfig.class.getPackage().getImplementationVersion();
+            Provenance provenance = new Provenance(version == null ? "development build" : version,
+                    java.time.Instant.now().toString(), data, new LinkedHashMap<>(networks));
+            Map<String, WeightFile> unsaved = new LinkedHashMap<>();
+            return new CascadeConfig(FORMAT_VERSION, arch, classes.size(), classes, inputSize,
+                    evalResize != null ? evalResize : inputSize, doubles(Transforms.MEAN), doubles(Transforms.STD),
+                    field.size(), field.stride(), topK, ious, t, stageCosts, thresholdFit, provenance, unsaved);
+        }
+
+        private static List<Double> doubles(float[] values) {
+            List<Double> out = new ArrayList<>();
+            for (float v : values) {
+                out.add(Double.parseDouble(Float.toString(v))); // 0.485, not 0.48500001430511475
+            }
+            return out;
+        }
+    }
+}

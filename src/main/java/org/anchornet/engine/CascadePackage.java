@@ -1,0 +1,289 @@
+package org.anchornet.engine;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.anchornet.io.AtomicFiles;
+import org.anchornet.torchio.StateDicts;
+import org.anchornet.torchio.TorchWriter;
+
+/**
+ * A trained cascade on disk: a folder holding {@code cascade.json} and three state dicts in torch keys
+ * ({@code anchornet.pth}, {@code glance.pth}, {@code patch.pth}), or the same four files in one {@code .zip}. Reading
+ * checks the configuration field by field and every weight file against its SHA-256; a zip is unpacked into a private
+ * temporary folder that lives until {@link #close}. Writing is atomic: a folder is written beside the target and
+ * renamed into place, a zip through a temporary file.
+ */
+public final class CascadePackage implements AutoCloseable {
+    /** The configuration file's name inside a package. */
+    public static final String CONFIG_FILE = "cascade.json";
+    /** Largest file a zip package may unpack to: no network here comes near it, a zip bomb would. */
+    private static final long MAX_ENTRY_BYTES = 4L << 30;
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
+            .create();
+
+    /** The three networks of a cascade and their files. */
+    public enum Network {
+        ANCHORNET("anchornet"), GLANCE("glance"), PATCH("patch");
+
+        private final String key;
+
+        Network(String key) {
+            this.key = key;
+        }
+
+        /** The name under {@code weights} and {@code provenance.networks}. */
+        public String key() {
+            return key;
+        }
+
+        public String fileName() {
+            return key + ".pth";
+        }
+    }
+
+    private final Path source;
+    private final Path folder;
+    private final CascadeConfig config;
+    private final boolean temporary;
+
+    private CascadePackage(Path source, Path folder, CascadeConfig config, boolean temporary) {
+        this.source = source;
+        this.folder = folder;
+        this.config = config;
+        this.temporary = temporary;
+    }
+
+    /** Whether a path looks like a package: a folder with {@code cascade.json}, or a {@code .zip}. */
+    public static boolean isPackage(Path path) {
+        return Files.isRegularFile(path.resolve(CONFIG_FILE)) || (Files.isRegularFile(path)
+                && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip"));
+    }
+
+    /** Reads and checks a package folder or zip; every problem is one message naming the file or field. */
+    public static CascadePackage read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return new CascadePackage(path, path, verified(path, path), false);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new CascadeFormatException(path + ": no such cascade package (a folder with " + CONFIG_FILE
+                    + " or a .zip of one)");
+        }
+        Path temp = Files.createTempDirectory("anchornet-cascade-");
+        try {
+            unzip(path, temp);
+            return new CascadePackage(path, temp, verified(path, temp), true);
+        } catch (IOException | RuntimeException e) {
+            AtomicFiles.deleteTree(temp);
+            throw e;
+        }
+    }
+
+    public CascadeConfig config() {
+        return config;
+    }
+
+    /** Where the package was read from. */
+    public Path source() {
+        return source;
+    }
+
+    /** A network's weight file (a plain state dict in torch keys), verified against its hash. */
+    public Path weights(Network network) {
+        return folder.resolve(network.fileName());
+    }
+
+    /** The weight files, for writing another package with the same networks. */
+    public Map<Network, Path> weightFiles() {
+        Map<Network, Path> out = new EnumMap<>(Network.class);
+        for (Network n : Network.values()) {
+            out.put(n, weights(n));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (temporary) {
+            AtomicFiles.deleteTree(folder);
+        }
+    }
+
+    /**
+     * Writes a package: each network's checkpoint or state dict (wrappers and {@code module.} prefixes undone) as a
+     * plain state dict, and the configuration with the files' SHA-256. A target ending in {@code .zip} gets a zip;
+     * anything else a folder, which replaces only an earlier package.
+     */
+    public static void write(Path target, CascadeConfig config, Map<Network, Path> checkpoints) throws IOException {
+        for (Network n : Network.values()) {
+            if (!checkpoints.containsKey(n)) {
+                throw new IllegalArgumentException("a cascade package needs the " + n.key() + " network's weights");
+            }
+        }
+        AtomicFiles.FolderWriter fill = folder -> {
+            Map<String, CascadeConfig.WeightFile> files = new LinkedHashMap<>();
+            for (Network n : Network.values()) {
+                Path file = folder.resolve(n.fileName());
+                TorchWriter.write(file, new LinkedHashMap<>(StateDicts.load(checkpoints.get(n))));
+                files.put(n.key(), new CascadeConfig.WeightFile(n.fileName(), sha256(file)));
+            }
+            CascadeConfig saved = config.withWeights(files).check();
+            Files.writeString(folder.resolve(CONFIG_FILE), GSON.toJson(saved) + "\n", StandardCharsets.UTF_8);
+        };
+        if (target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
+            Path temp = Files.createTempDirectory("anchornet-cascade-");
+            try {
+                fill.writeInto(temp);
+                AtomicFiles.write(target, out -> zip(temp, out));
+            } finally {
+                AtomicFiles.deleteTree(temp);
+            }
+        } else {
+            AtomicFiles.writeFolder(target, fill, existing -> Files.isRegularFile(existing.resolve(CONFIG_FILE))
+                    || isEmptyFolder(existing));
+        }
+    }
+
+    /** The configuration as {@code cascade.json} holds it. */
+    public static String toJson(CascadeConfig config) {
+        return GSON.toJson(config);
+    }
+
+    private static CascadeConfig verified(Path shownAs, Path folder) throws IOException {
+        Path json = folder.resolve(CONFIG_FILE);
+        String where = Files.isDirectory(shownAs) ? json.toString() : shownAs + "!" + CONFIG_FILE;
+        if (!Files.isRegularFile(json)) {
+            throw new CascadeFormatException(where + ": missing (a cascade package holds " + CONFIG_FILE + ", "
+                    + "anchornet.pth, glance.pth and patch.pth)");
+        }
+        CascadeConfig config;
+        try {
+            config = GSON.fromJson(Files.readString(json, StandardCharsets.UTF_8), CascadeConfig.class);
+            if (config == null) {
+                throw new CascadeFormatException(where + ": empty");
+            }
+            config.check();
+        } catch (JsonParseException | NumberFormatException e) {
+            throw new CascadeFormatException(where + ": not valid cascade JSON (" + rootMessage(e) + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new CascadeFormatException(where + ": " + e.getMessage(), e);
+        }
+        for (Network n : Network.values()) {
+            Path file = folder.resolve(n.fileName());
+            String shown = Files.isDirectory(shownAs) ? file.toString() : shownAs + "!" + n.fileName();
+            if (!Files.isRegularFile(file)) {
+                throw new CascadeFormatException(shown + ": missing (listed in " + CONFIG_FILE + ")");
+            }
+            String expected = config.weights().get(n.key()).sha256();
+            String actual = sha256(file);
+            if (!actual.equals(expected)) {
+                throw new CascadeFormatException(shown + ": SHA-256 " + actual + " does not match " + expected
+                        + " in " + CONFIG_FILE + " (the file was changed or damaged)");
+            }
+        }
+        return config;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** SHA-256 of a file, hex. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM lacks SHA-256", e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static boolean isEmptyFolder(Path path) {
+        try (var list = Files.list(path)) {
+            return Files.isDirectory(path) && list.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void zip(Path folder, OutputStream out) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        for (String name : fileNames()) {
+            zip.putNextEntry(new ZipEntry(name));
+            Files.copy(folder.resolve(name), zip);
+            zip.closeEntry();
+        }
+        zip.finish();
+    }
+
+    private static java.util.List<String> fileNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        names.add(CONFIG_FILE);
+        for (Network n : Network.values()) {
+            names.add(n.fileName());
+        }
+        return names;
+    }
+
+    /**
+     * Unpacks the package's four files, at the zip's root or under one folder; nothing else is written, so entry
+     * names cannot escape the folder, and each file is bounded in size.
+     */
+    private static void unzip(Path zipFile, Path into) throws IOException {
+        java.util.Set<String> wanted = new java.util.HashSet<>(fileNames());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(zipFile))) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName();
+                String base = name.substring(name.lastIndexOf('/') + 1);
+                if (entry.isDirectory() || !wanted.contains(base) || name.chars().filter(c -> c == '/').count() > 1) {
+                    continue;
+                }
+                if (!seen.add(base)) {
+                    throw new CascadeFormatException(zipFile + ": holds " + base + " twice");
+                }
+                try (OutputStream out = Files.newOutputStream(into.resolve(base))) {
+                    long copied = 0;
+                    byte[] buffer = new byte[1 << 16];
+                    int read;
+                    while ((read = zip.read(buffer)) > 0) {
+                        copied += read;
+                        if (copied > MAX_ENTRY_BYTES) {
+                            throw new CascadeFormatException(zipFile + "!" + base + ": larger than "
+                                    + (MAX_ENTRY_BYTES >> 30) + " GB unpacked");
+                        }
+                        out.write(buffer, 0, read);
+                    }
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new CascadeFormatException(zipFile + ": not a readable zip (" + e.getMessage() + ")", e);
+        }
+    }
+}

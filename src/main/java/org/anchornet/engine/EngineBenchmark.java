@@ -1,0 +1,134 @@
+package org.anchornet.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import com.google.gson.annotations.SerializedName;
+import java.util.List;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.localize.Localizer;
+import org.anchornet.localize.PatchProposer;
+import org.anchornet.localize.WindowSource;
+import org.anchornet.model.AnchorNet;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.TorchModule;
+
+/**
+ * Times the early-exit engine against the full-resolution network on the same batches, threads and process, and
+ * reports images/s, the multiply-adds actually spent per image (from the engine's call counts), the speedup and how
+ * close it comes to the multiply-add ratio. Each side runs a warm-up batch, then {@code rounds} timed passes; the
+ * fastest pass counts, which is the usual defence against a noisy shared machine.
+ */
+public final class EngineBenchmark {
+    /**
+     * Measured figures; the JSON names are those of {@code bench --json} and the demo's summary.
+     *
+     * @param efficiency measured speedup as a share of the multiply-add ratio (1 = all the saved arithmetic became
+     *     time)
+     */
+    public record Result(int images,
+            @SerializedName("batch_size") int batchSize,
+            @SerializedName("engine_images_per_s") double engineImagesPerSecond,
+            @SerializedName("baseline_images_per_s") double baselineImagesPerSecond,
+            @SerializedName("engine_multiply_adds_per_image") double engineMultiplyAdds,
+            @SerializedName("baseline_multiply_adds_per_image") double baselineMultiplyAdds,
+            @SerializedName("images_per_stage") long[] stageCalls,
+            @SerializedName("anchornet_images") long anchorCalls,
+            double speedup,
+            @SerializedName("multiply_add_ratio") double multiplyAddRatio,
+            double efficiency) {
+        static Result of(int images, int batchSize, double engineImagesPerSecond, double baselineImagesPerSecond,
+                double engineMultiplyAdds, double baselineMultiplyAdds, long[] stageCalls, long anchorCalls) {
+            double speedup = engineImagesPerSecond / baselineImagesPerSecond;
+            double ratio = baselineMultiplyAdds / engineMultiplyAdds;
+            return new Result(images, batchSize, engineImagesPerSecond, baselineImagesPerSecond, engineMultiplyAdds,
+                    baselineMultiplyAdds, stageCalls, anchorCalls, speedup, ratio, speedup / ratio);
+        }
+    }
+
+    private EngineBenchmark() {}
+
+    /**
+     * An engine of networks with random weights, folded as the inference commands fold them: for timing an operating
+     * point replayed from a table, where the weights do not change the time.
+     */
+    public static EarlyExitEngine randomEngine(NDManager manager, String arch, int classes, int inputSize,
+            List<Double> ious) {
+        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").create(manager, classes, 1).foldBatchNormsInPlace();
+        TorchModule glance = Architectures.get(arch).create(manager, classes, 2).foldBatchNormsInPlace();
+        TorchModule patch = Architectures.get(arch).create(manager, classes, 3).foldBatchNormsInPlace();
+        PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, ious.size() + 1, ious);
+        StageCosts costs = StageCostCounter.count(ious.size() + 2, arch, proposer.patchSize(), inputSize, classes);
+        return new EarlyExitEngine(glance, patch, WindowSource.anchorNet(new Localizer(anchor, proposer)), costs);
+    }
+
+    /**
+     * Images are given to the engine all at once and it works in chunks of the batch size (see {@link
+     * EarlyExitEngine#withChunk}), so its later stages run full batches; the baseline runs batch by batch.
+     *
+     * @param batches N×3×S×S batches (same size); kept by the caller
+     * @param policy who leaves where; image i of the policy is image i of the batches in order
+     * @param baselineMultiplyAdds the full-resolution network's cost per image
+     */
+    public static Result run(EarlyExitEngine engine, TorchModule baseline, List<NDArray> batches,
+            EarlyExitEngine.ExitPolicy policy, long baselineMultiplyAdds, int rounds) {
+        int images = batches.stream().mapToInt(b -> (int) b.getShape().get(0)).sum();
+        timeEngine(engine, batches.subList(0, 1), policy);
+        runBaseline(baseline, batches.subList(0, 1));
+        double engineBest = Double.MAX_VALUE;
+        double baselineBest = Double.MAX_VALUE;
+        long[] afterWarmup = engine.calls();
+        long sourceAfterWarmup = engine.windowSourceCalls();
+        double spent = 0;
+        for (int r = 0; r < rounds; r++) {
+            Timed timed = timeEngine(engine, batches, policy);
+            engineBest = Math.min(engineBest, timed.seconds());
+            spent = timed.multiplyAdds();
+            baselineBest = Math.min(baselineBest, runBaseline(baseline, batches));
+        }
+        long[] after = engine.calls();
+        long[] perRound = new long[after.length];
+        for (int s = 0; s < after.length; s++) {
+            perRound[s] = (after[s] - afterWarmup[s]) / rounds;
+        }
+        long sourcePerRound = (engine.windowSourceCalls() - sourceAfterWarmup) / rounds;
+        return Result.of(images, (int) batches.get(0).getShape().get(0), images / engineBest, images / baselineBest,
+                spent / images, baselineMultiplyAdds, perRound, sourcePerRound);
+    }
+
+    private record Timed(double seconds, double multiplyAdds) {}
+
+    private static Timed timeEngine(EarlyExitEngine engine, List<NDArray> batches, EarlyExitEngine.ExitPolicy policy) {
+        engine.withChunk((int) batches.get(0).getShape().get(0));
+        try (NDManager scope = batches.get(0).getManager().newSubManager()) {
+            NDArray all;
+            if (batches.size() == 1) {
+                all = batches.get(0);
+                all.tempAttach(scope);
+            } else {
+                all = ai.djl.ndarray.NDArrays.concat(new NDList(batches), 0);
+                all.attach(scope);
+            }
+            long start = System.nanoTime();
+            List<Prediction> predictions = engine.run(all, policy);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Timed(seconds, predictions.stream().mapToDouble(Prediction::multiplyAdds).sum());
+        }
+    }
+
+    private static double runBaseline(TorchModule baseline, List<NDArray> batches) {
+        long start = System.nanoTime();
+        for (NDArray batch : batches) {
+            try (NDManager scope = batch.getManager().newSubManager()) {
+                batch.tempAttach(scope);
+                NDArray logits = baseline.forward(new ParameterStore(scope, false), new NDList(batch), false)
+                        .singletonOrThrow();
+                // the same per-image read-out the engine does: probabilities and the top class
+                logits.softmax(1).toFloatArray();
+                logits.argMax(1).toLongArray();
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+}

@@ -1,0 +1,47 @@
+package org.anchornet.engine;
+
+import java.util.List;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ThresholdSearch;
+
+/** Fitting a cascade's thresholds on a validation exit table under a budget, after checking the table fits it. */
+public final class ThresholdFitting {
+    private ThresholdFitting() {}
+
+    /**
+     * The searched policy (never worse on the table than the p^j rule) under a budget of mean multiply-adds per image,
+     * with the cascade's own stage costs. The table must have the cascade's stages and, where it says, its
+     * architecture, window size and IoU thresholds.
+     */
+    public static ThresholdSearch.Policy fit(CascadeConfig config, ExitTable validation, double budget) {
+        if (validation.stages() != config.stages()) {
+            throw new IllegalArgumentException("the table has " + validation.stages() + " stages but the cascade "
+                    + config.stages() + " (topk " + config.topK() + ")");
+        }
+        ExitTable.Metadata m = validation.metadata();
+        m.arch().filter(a -> !a.equals(config.arch())).ifPresent(a -> {
+            throw new IllegalArgumentException("the table was made with " + a + ", the cascade runs " + config.arch());
+        });
+        m.patchSize().filter(p -> p != config.patchSize()).ifPresent(p -> {
+            throw new IllegalArgumentException("the table was made with " + p + " px windows, the cascade's are "
+                    + config.patchSize());
+        });
+        if (!m.iouThresholds().isEmpty() && !m.iouThresholds().equals(config.iouThresholds())) {
+            throw new IllegalArgumentException("the table was made with IoU thresholds " + m.iouThresholds()
+                    + ", the cascade uses " + config.iouThresholds());
+        }
+        return new ThresholdSearch(validation, config.costs()).search(budget);
+    }
+
+    /** What a cascade records about a fit. */
+    public static CascadeConfig.ThresholdFit describe(ThresholdSearch.Policy policy, double budget, String table,
+            String split, ExitTable validation) {
+        return new CascadeConfig.ThresholdFit(policy.method(), budget, table, split, validation.images(),
+                policy.validation().accuracy(), policy.validation().meanMultiplyAdds());
+    }
+
+    /** {@link CascadeConfig#storedThresholds} of a policy. */
+    public static List<Double> stored(ThresholdSearch.Policy policy) {
+        return CascadeConfig.storedThresholds(policy.thresholds());
+    }
+}

@@ -1,0 +1,95 @@
+package org.anchornet.demo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.CostCounter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end at the smallest sizes, on the Fashion-MNIST sample shipped with the tests. */
+class DemoPipelineTest {
+    @TempDir Path tmp;
+
+    private static DemoSettings.Builder tiny(Path out) {
+        return DemoSettings.quick().trainSize(32).valSize(12).testSize(20).canvas(128).resolutions(List.of(112))
+                .batchSize(16).budgetFraction(0.6).benchImages(32).outDir(out)
+                .fashionMnistDir(Path.of("src/test/resources/fashion-mnist-sample")).workers(1).progress(false);
+    }
+
+    @Test
+    void demoRunsEveryStepWritesTheCascadeAndResumesWithoutRedoingWork() throws Exception {
+        Path out = tmp.resolve("demo");
+        StringWriter log = new StringWriter();
+        DemoSummary first = new DemoPipeline(tiny(out).build(), new PrintWriter(log, true)).run();
+        for (String file : List.of("report.html", "summary.json", "frontier.csv", "frontier.png", "frontier.svg",
+                "throughput.png", "exits.png", "examples.png", "cams.png", "tables/anchornet_val.pth",
+                "tables/anchornet_test.pth", "tables/random_test.pth", "tables/centre_test.pth", "bench.json",
+                "bench.log", "checkpoints/full/best.pth", "checkpoints/pretrained/best.pth",
+                "checkpoints/resized-112/best.pth", "checkpoints/patch/train_log.csv", "cascade/cascade.json")) {
+            assertTrue(Files.size(out.resolve(file)) > 0, file);
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows")
+                && html.contains("<th>stage 5 (") && html.contains("resolution-scaled baseline at 112 px"), html);
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            double expected = CostCounter.count(Architectures.get("resnet18").create(m, 10, 0), 128).multiplyAdds()
+                    / 1e9;
+            assertEquals(expected, first.baseline().gmacs(), 1e-9, "ResNet-18 at the canvas size");
+        }
+        assertEquals(List.of(95, 112, 128), first.resolutions().stream().map(DemoSummary.Resolution::side).toList());
+        assertEquals(first.glance().testTop1(), first.resolutions().get(0).testTop1());
+        for (String method : DemoTables.SOURCES) {
+            DemoSummary.Method m = first.earlyExit().get(method);
+            assertEquals(5, m.testTop1AtStage().length, method);
+            assertEquals(first.glance().testTop1(), m.testTop1AtStage()[0], 1e-12, method + ": stage 1 is the glance");
+            assertTrue(m.valGmacs() <= first.budgetGmacs() + 1e-9, method + " fit within the budget on validation");
+            assertEquals(20, java.util.Arrays.stream(m.testExitsPerStage()).sum(), method + ": every image left");
+        }
+        long[] perStage = first.bench().stageCalls();
+        assertEquals(32, perStage[0], "every image gets the glance");
+        for (int s = 1; s < perStage.length; s++) {
+            assertTrue(perStage[s] <= perStage[s - 1], "stages only lose images");
+        }
+        assertEquals(perStage[1], first.bench().anchorCalls(), "AnchorNet runs only on images past the glance");
+        assertTrue(first.bench().engineMultiplyAdds() < first.baseline().gmacs() * 1e9);
+        assertEquals(20, ExitTable.read(out.resolve("tables/anchornet_test.pth")).images());
+
+        // The package holds the thresholds fit on validation and classifies a test canvas with no other input.
+        try (Cascade cascade = Cascade.load(out.resolve("cascade"))) {
+            CascadeConfig c = cascade.config();
+            assertEquals(first.anchorNet().thresholds().subList(0, 4), c.thresholds().subList(0, 4));
+            assertEquals(128, c.inputSize());
+            assertEquals("search", c.thresholdFit().method());
+            assertEquals(0L, ((Number) c.provenance().data().get("seed")).longValue());
+        }
+
+        // A second run resumes: nothing is trained again and every accuracy is the same.
+        StringWriter again = new StringWriter();
+        DemoSummary second = new DemoPipeline(tiny(out).build(), new PrintWriter(again, true)).run();
+        assertTrue(again.toString().contains("resuming the run"), again.toString());
+        assertFalse(again.toString().contains("epoch 1/1  lr"), "no epoch was trained again:\n" + again);
+        assertEquals(first.baseline(), second.baseline());
+        assertEquals(first.resolutions(), second.resolutions());
+        assertArrayEquals(first.anchorNet().testTop1AtStage(), second.anchorNet().testTop1AtStage());
+
+        // Other settings in the same folder are refused rather than mixed.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DemoPipeline(
+                tiny(out).trainSize(40).build(), new PrintWriter(new StringWriter())).run());
+        assertTrue(e.getMessage().contains("trainSize"), e.getMessage());
+    }
+}

@@ -1,0 +1,177 @@
+package org.anchornet.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.Arrays;
+import java.util.List;
+import org.anchornet.data.BatchLoader;
+import org.anchornet.data.ClutteredFashionMnist;
+import org.anchornet.data.FashionMnist;
+import org.anchornet.data.Transforms;
+import org.anchornet.exits.ExitRule;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.localize.Glance;
+import org.anchornet.localize.Localizer;
+import org.anchornet.localize.PatchCropper;
+import org.anchornet.localize.PatchProposer;
+import org.anchornet.localize.WindowSource;
+import org.anchornet.model.AnchorNet;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.TorchModule;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class EarlyExitEngineTest {
+    private static final int SIDE = 128;
+    private static final int TOPK = 3;
+    private static final StageCosts COSTS = StageCosts.of(TOPK + 1, 100, 7);
+    private static NDManager manager;
+    private static TorchModule glance;
+    private static TorchModule patch;
+    private static Localizer localizer;
+    private static ClutteredFashionMnist data;
+
+    @BeforeAll
+    static void networks() throws Exception {
+        manager = NDManager.newBaseManager();
+        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").create(manager, 10, 1);
+        glance = Architectures.get("resnet18").create(manager, 10, 2);
+        patch = Architectures.get("resnet18").create(manager, 10, 3);
+        localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), SIDE, TOPK, List.of(0.3, 0.3)));
+        data = new ClutteredFashionMnist(FashionMnist.read(java.nio.file.Path.of("src/test/resources/fashion-mnist-sample")),
+                ClutteredFashionMnist.Split.TEST, 12, new ClutteredFashionMnist.Config(SIDE, 3, 2, 12, 4, 1));
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static EarlyExitEngine engine() {
+        return new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), COSTS);
+    }
+
+    private static NDArray batch(NDManager m) {
+        float[] all = new float[12 * 3 * SIDE * SIDE];
+        for (int i = 0; i < 12; i++) {
+            float[] one = Transforms.toNormalizedChw(data.load(i).image());
+            System.arraycopy(one, 0, all, i * one.length, one.length);
+        }
+        return m.create(all, new Shape(12, 3, SIDE, SIDE));
+    }
+
+    @Test
+    void imagesThatLeaveAreNotComputedAgain() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            EarlyExitEngine everyone = engine();
+            for (Prediction p : everyone.run(x, EarlyExitEngine.ExitPolicy.thresholds(
+                    new double[] {Double.NEGATIVE_INFINITY, 0, 0, 0}))) {
+                assertEquals(1, p.exitStage());
+                assertEquals(List.of(), p.windows(), "AnchorNet never ran, so no window was proposed");
+                assertNull(p.cam());
+                assertEquals(COSTS.stage(0), p.multiplyAdds());
+            }
+            assertArrayEquals(new long[] {12, 0, 0, 0}, everyone.calls());
+            assertEquals(0, everyone.windowSourceCalls(), "nobody went past the glance, so AnchorNet never ran");
+
+            EarlyExitEngine replay = engine().withChunk(5);
+            int[] exits = {1, 2, 3, 4, 1, 2, 3, 4, 4, 4, 2, 1};
+            List<Prediction> predictions = replay.run(x, EarlyExitEngine.ExitPolicy.exitStages(exits));
+            assertArrayEquals(exits, predictions.stream().mapToInt(Prediction::exitStage).toArray());
+            assertArrayEquals(new long[] {12, 9, 6, 4}, replay.calls());
+            assertEquals(9, replay.windowSourceCalls());
+            for (int i = 0; i < 12; i++) {
+                Prediction p = predictions.get(i);
+                assertEquals(exits[i], p.stages().size());
+                assertEquals(exits[i] - 1, p.windowOutcomes().size());
+                assertEquals(exits[i] == 1 ? 0 : TOPK, p.windows().size());
+                assertEquals(exits[i] == 1, p.cam() == null);
+                assertEquals(COSTS.stage(exits[i] - 1), p.multiplyAdds());
+                assertEquals(p.stages().get(exits[i] - 1).predicted(), p.predicted());
+            }
+        }
+    }
+
+    @Test
+    void stagesAreTheGlanceThenTheRunningSumOfPatchLogits() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            Prediction p = engine().run(x, EarlyExitEngine.ExitPolicy.never()).get(4);
+            ParameterStore store = new ParameterStore(m, false);
+            NDArray one = x.get("4:5");
+            NDArray sum = glance.forward(store, new NDList(Glance.resize(one, 95)), false).singletonOrThrow();
+            for (int rank = 0; rank < TOPK; rank++) {
+                NDArray crop = PatchCropper.cropRank(one, List.of(p.windows()), rank);
+                NDArray own = patch.forward(store, new NDList(crop), false).singletonOrThrow();
+                float[] ownProbs = own.softmax(1).toFloatArray();
+                Prediction.StageOutcome window = p.windowOutcomes().get(rank);
+                assertEquals(ownProbs[window.predicted()], window.confidence(), 1e-5, "window " + (rank + 1));
+                sum = sum.add(own);
+            }
+            float[] probs = sum.softmax(1).toFloatArray();
+            assertArrayEquals(probs, p.probabilities(), 1e-5f, "the last stage sums the glance and every window");
+            assertEquals(TOPK + 1, p.exitStage());
+            assertNotNull(p.cam());
+        }
+    }
+
+    @Test
+    void engineExitsWhereTheSimulationOnItsTableSays() {
+        ExitTable table;
+        try (BatchLoader loader = new BatchLoader(data, (img, r) -> Transforms.toNormalizedChw(img),
+                new BatchLoader.Options(5, 0, 1, false, false), w -> { })) {
+            table = new ExitTableMaker(engine()).make(loader, ExitTableMaker.metadata("resnet18", 95,
+                    List.of(0.3, 0.3), COSTS, ""), done -> { });
+        }
+        assertEquals(12, table.images());
+        // Thresholds halfway between confidences so that float noise cannot flip a decision.
+        double[] t = new double[TOPK + 1];
+        for (int j = 0; j < TOPK; j++) {
+            float[] c = new float[12];
+            for (int i = 0; i < 12; i++) {
+                c[i] = table.confidence(j, i);
+            }
+            Arrays.sort(c);
+            t[j] = (c[5] + c[6]) / 2.0;
+        }
+        t[TOPK] = Double.NEGATIVE_INFINITY;
+        int[] expected = new int[12];
+        for (int i = 0; i < 12; i++) {
+            final int image = i;
+            expected[i] = ExitRule.exitStage(s -> table.confidence(s, image), t) + 1;
+        }
+        assertEquals(TOPK + 1, Arrays.stream(expected).max().orElseThrow(), "some image goes all the way");
+        try (NDManager m = manager.newSubManager()) {
+            EarlyExitEngine engine = engine();
+            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(t));
+            for (int i = 0; i < 12; i++) {
+                assertEquals(expected[i], predictions.get(i).exitStage(), "image " + i);
+                assertEquals(table.predicted(expected[i] - 1, i).orElseThrow(), predictions.get(i).predicted());
+                assertEquals(table.confidence(expected[i] - 1, i), predictions.get(i).confidence(), 1e-6);
+            }
+            long[] calls = engine.calls();
+            for (int s = 0; s <= TOPK; s++) {
+                final int stage = s;
+                assertEquals(Arrays.stream(expected).filter(e -> e > stage).count(), calls[s], "stage " + (s + 1));
+            }
+        }
+    }
+
+    @Test
+    void stageCostsMustMatchStages() {
+        assertThrows(IllegalArgumentException.class, () -> new EarlyExitEngine(glance, patch,
+                WindowSource.anchorNet(localizer), StageCosts.of(2, 100, 7)));
+    }
+}
