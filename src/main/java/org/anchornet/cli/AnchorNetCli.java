@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         description = "AnchorNet on the JVM: localize semantic patches and classify with early exits.",
         subcommands = {FlopsCommand.class, InspectCommand.class, TrainCommands.TrainAnchorNet.class,
             TrainCommands.TrainDownnet.class, MakeTableCommand.class, DynamicInferenceCommand.class,
-            ExportDataCommand.class, ClassifyCommand.class, PredictCommand.class, VisualizeCommand.class,
+            ExportDataCommand.class, FitThresholdsCommand.class, PackageCommand.class, ClassifyCommand.class,
+            PredictCommand.class, VisualizeCommand.class,
             DemoCommand.class, BenchCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AnchorNetCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -99,9 +99,10 @@ final class CascadeOptions {
             Cascade c = Cascade.load(cascade);
             try {
                 refuseContradictions(c.config());
-                if (dataClasses != null && !dataClasses.equals(c.classes())) {
-                    throw new IllegalArgumentException("the data's classes " + dataClasses + " are not the cascade's "
-                            + c.classes() + " (" + cascade + ")");
+                // class folders are matched to the cascade's classes by position, as ImageFolder sorts them
+                if (dataClasses != null && dataClasses.size() != c.config().numClasses()) {
+                    throw new IllegalArgumentException("the data have " + dataClasses.size() + " classes "
+                            + dataClasses + " but the cascade " + c.config().numClasses() + " (" + cascade + ")");
                 }
             } catch (RuntimeException e) {
                 c.close();

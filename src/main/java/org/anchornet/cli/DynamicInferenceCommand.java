@@ -1,5 +1,6 @@
 package org.anchornet.cli;
 
+import org.anchornet.model.AnchorNet;
 import org.anchornet.engine.StageCostCounter;
 
 import com.google.gson.GsonBuilder;
@@ -148,7 +149,7 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             return new StageCosts(table.metadata().stageCosts().get());
         }
         String downstream = arch != null ? arch : table.metadata().arch().orElse("densenet201");
-        int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(95);
+        int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(AnchorNet.window().size());
         return StageCostCounter.count(stages, downstream, patch, inputSize, 1000);
     }
 

@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.anchornet.train.TorchSgd;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.TorchModule;
 import picocli.CommandLine.Command;
@@ -75,7 +76,7 @@ final class ForwardBenchCommand implements Callable<Integer> {
         try (ai.djl.Model model = ai.djl.Model.newInstance(arch)) {
             TorchModule net = Architectures.get(arch).create(model.getNDManager(), 1000, 0);
             model.setBlock(net);
-            org.anchornet.train.TorchSgd sgd = org.anchornet.train.TorchSgd.builder().setLearningRate(0.01f)
+            TorchSgd sgd = TorchSgd.builder().setLearningRate(0.01f)
                     .optMomentum(0.9f).optWeightDecay(1e-4f).optNesterov(true).build();
             try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
                     ai.djl.training.loss.Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {

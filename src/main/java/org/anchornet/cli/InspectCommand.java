@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.anchornet.engine.CascadePackage;
 import org.anchornet.torchio.TorchReader;
 import org.anchornet.torchio.TorchTensor;
 import picocli.CommandLine.Command;
@@ -16,17 +17,25 @@ import picocli.CommandLine.Spec;
 /** {@code anchornet inspect FILE}: what a .pth file holds, read safely. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "List what a PyTorch .pth/.pth.tar file holds (keys, dtypes, shapes), without running any code"
-                + " from it.")
+                + " from it; or check a cascade package (folder or .zip) and print its configuration.")
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "A file written by torch.save (zip or legacy format).")
+    @Parameters(paramLabel = "FILE", description = "A file written by torch.save (zip or legacy format), or a cascade"
+            + " package.")
     Path file;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        print(out, "", TorchReader.read(file), 0);
+        if (CascadePackage.isPackage(file)) {
+            try (CascadePackage pkg = CascadePackage.read(file)) {
+                out.println("cascade package " + file + " (every weight file matches its SHA-256)");
+                out.println(CascadePackage.toJson(pkg.config()));
+            }
+        } else {
+            print(out, "", TorchReader.read(file), 0);
+        }
         out.flush();
         return 0;
     }

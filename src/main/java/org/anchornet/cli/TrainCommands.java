@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.anchornet.data.ImageDataset;
+import org.anchornet.localize.PatchProposer;
 import org.anchornet.train.TrainingRun;
 import org.anchornet.train.TrainingSettings;
 import picocli.CommandLine.Command;
@@ -89,16 +90,17 @@ final class TrainCommands {
                 + " patch).")
         Path anchorNet;
 
-        @Option(names = "--patch-size", defaultValue = "95", description = "Patch and glance side (default"
-                + " ${DEFAULT-VALUE}).")
-        int patchSize;
+        @Option(names = "--patch-size", converter = Converters.PositiveInt.class, description = "Side the whole"
+                + " image is resized to in resized mode (default: AnchorNet's window, 95 px; other sides train"
+                + " resolution-scaled baselines).")
+        Integer patchSize;
 
-        @Option(names = "--topk", defaultValue = "4", description = "Patches per image in patch mode (default"
-                + " ${DEFAULT-VALUE}).")
+        @Option(names = "--topk", defaultValue = "" + PatchProposer.DEFAULT_TOP_K, converter = Converters.PositiveInt.class,
+                description = "Windows per image in patch mode (default ${DEFAULT-VALUE}).")
         int topK;
 
-        @Option(names = "--iou", defaultValue = "0.3", description = "IoU threshold between patches (default"
-                + " ${DEFAULT-VALUE}).")
+        @Option(names = "--iou", defaultValue = "" + PatchProposer.DEFAULT_IOU, converter = Converters.Fraction.class,
+                description = "IoU threshold between windows (default ${DEFAULT-VALUE}).")
         double iou;
 
         @Override
@@ -110,8 +112,13 @@ final class TrainCommands {
                 default -> throw new IllegalArgumentException("--mode must be resized, patch or full, got " + mode);
             };
             int classes = data.split("train").numClasses();
-            TrainingSettings settings = training.apply(TrainingSettings.downstreamDefaults(m).arch(arch), data, classes)
-                    .pretrained(pretrained).anchorNet(anchorNet).patchSize(patchSize).topK(topK).iou(iou).build();
+            TrainingSettings.Builder builder = training.apply(TrainingSettings.downstreamDefaults(m).arch(arch), data,
+                    classes)
+                    .pretrained(pretrained).anchorNet(anchorNet).topK(topK).iou(iou);
+            if (patchSize != null) {
+                builder.patchSize(patchSize);
+            }
+            TrainingSettings settings = builder.build();
             return execute(spec, settings, data, training.evaluate);
         }
     }

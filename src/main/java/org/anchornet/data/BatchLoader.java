@@ -135,7 +135,7 @@ public final class BatchLoader implements AutoCloseable {
                 kept.add(index);
             } catch (ImageDecoder.BadImageException e) {
                 if (options.strict()) {
-                    throw new IllegalStateException("bad image (--strict): " + e.getMessage(), e);
+                    throw new IllegalStateException("bad image (strict mode): " + e.getMessage(), e);
                 }
                 skipped.incrementAndGet();
                 warnings.accept("skipping " + e.getMessage());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.anchornet.io.AtomicFiles;
 
 /**
  * Cluttered Fashion-MNIST, the embedded default data set: each canvas (default 224×224 RGB) holds one Fashion-MNIST
@@ -187,7 +188,7 @@ public final class ClutteredFashionMnist implements ImageDataset {
         for (int i = 0; i < count; i++) {
             Sample s = load(i);
             Path file = dir.resolve(folderName(s.label())).resolve(String.format(Locale.ROOT, "%06d.png", i));
-            org.anchornet.io.AtomicFiles.write(file, out -> ImageIO.write(s.image().toBufferedImage(), "png", out));
+            AtomicFiles.write(file, out -> ImageIO.write(s.image().toBufferedImage(), "png", out));
         }
     }
 

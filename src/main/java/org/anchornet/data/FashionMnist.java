@@ -77,12 +77,12 @@ public final class FashionMnist {
                 download(cacheDir);
                 return read(cacheDir);
             } catch (IOException e) {
-                throw new IOException("Fashion-MNIST not found: pass --data-dir, set FASHION_MNIST_DIR, or install"
+                throw new IOException("Fashion-MNIST not found: give the folder of its IDX files, set FASHION_MNIST_DIR, or install"
                         + " Debian's package (apt-get install dataset-fashion-mnist); the download to " + cacheDir
                         + " failed too (" + e.getMessage() + ")", e);
             }
         }
-        throw new IOException("Fashion-MNIST not found: pass --data-dir, set FASHION_MNIST_DIR, or install Debian's"
+        throw new IOException("Fashion-MNIST not found: give the folder of its IDX files, set FASHION_MNIST_DIR, or install Debian's"
                 + " package (apt-get install dataset-fashion-mnist)");
     }
 

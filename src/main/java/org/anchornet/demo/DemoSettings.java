@@ -3,6 +3,7 @@ package org.anchornet.demo;
 import com.google.gson.annotations.SerializedName;
 import java.nio.file.Path;
 import java.util.List;
+import org.anchornet.localize.PatchProposer;
 
 /**
  * Sizes and recipes of the end-to-end demo on Cluttered Fashion-MNIST, made with {@link Builder} from a preset:
@@ -128,8 +129,8 @@ public record DemoSettings(
         private Recipe fineTune = Recipe.cosine(1, 0.01);
         private int bnRecalibrationBatches = 20;
         private List<Integer> resolutions = List.of(128, 160);
-        private int topK = 4;
-        private double iou = 0.3;
+        private int topK = PatchProposer.DEFAULT_TOP_K;
+        private double iou = PatchProposer.DEFAULT_IOU;
         private double budgetFraction = 0.48;
         private int benchImages = 256;
         private long seed = 0;

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
+import org.anchornet.model.AnchorNet;
 import org.anchornet.train.TrainingRun;
 import org.anchornet.train.TrainingSettings;
 
@@ -43,7 +44,7 @@ final class DemoTraining {
 
     /** The glance side: AnchorNet's window, which is also the patch side. */
     static int glanceSize() {
-        return 95;
+        return AnchorNet.window().size();
     }
 
     Networks trainAll() throws IOException {

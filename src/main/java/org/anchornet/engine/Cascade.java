@@ -98,7 +98,11 @@ public final class Cascade implements AutoCloseable {
 
     /** Writes this cascade as a package (a folder, or a zip when the path ends in {@code .zip}). */
     public synchronized void save(Path target) throws IOException {
-        CascadePackage.write(target, config, weightFiles);
+        if (source != null) {
+            source.copyTo(target, config);
+        } else {
+            CascadePackage.write(target, config, weightFiles);
+        }
     }
 
     public CascadeConfig config() {

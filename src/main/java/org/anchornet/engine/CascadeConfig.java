@@ -9,9 +9,11 @@ import java.util.Map;
 import org.anchornet.data.RgbImage;
 import org.anchornet.data.Transforms;
 import org.anchornet.exits.StageCosts;
+import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.ReceptiveField;
+import org.anchornet.torchio.TorchReader;
 
 /**
  * Everything a trained cascade is run with besides its weights, as {@code cascade.json} stores it (field names in
@@ -45,10 +47,10 @@ public record CascadeConfig(
 
     /** The version this code writes and the only one it reads. */
     public static final int FORMAT_VERSION = 1;
-    /** Windows per image when nothing says otherwise: the reference's downstream training and the demo use four. */
-    public static final int DEFAULT_TOP_K = 4;
-    /** IoU threshold between windows when nothing says otherwise (the reference's). */
-    public static final double DEFAULT_IOU = 0.3;
+    /** Windows per image when nothing says otherwise ({@link PatchProposer#DEFAULT_TOP_K}). */
+    public static final int DEFAULT_TOP_K = PatchProposer.DEFAULT_TOP_K;
+    /** IoU threshold between windows when nothing says otherwise ({@link PatchProposer#DEFAULT_IOU}). */
+    public static final double DEFAULT_IOU = PatchProposer.DEFAULT_IOU;
 
     /**
      * How the thresholds were chosen.
@@ -87,7 +89,7 @@ public record CascadeConfig(
     public record NetworkProvenance(String source, Long seed, Map<String, Object> training) {
         /** What a checkpoint says about its own training (nothing for a plain state dict). */
         public static NetworkProvenance of(java.nio.file.Path checkpoint) throws java.io.IOException {
-            Object content = org.anchornet.torchio.TorchReader.read(checkpoint);
+            Object content = TorchReader.read(checkpoint);
             Map<String, Object> training = new LinkedHashMap<>();
             Long seed = null;
             if (content instanceof Map<?, ?> m) {
@@ -130,11 +132,10 @@ public record CascadeConfig(
 
     /**
      * The image the networks see, before normalization: Resize(eval_resize) then CenterCrop(input_size), as
-     * torchvision's evaluation transforms do; an image already of the input size is taken as it is.
+     * torchvision's evaluation transforms do (an image whose shorter side is already eval_resize is not resampled).
      */
     public RgbImage evaluationImage(RgbImage image) {
-        return image.width() == inputSize && image.height() == inputSize ? image
-                : Transforms.resizeAndCenterCrop(image, evalResize, inputSize);
+        return Transforms.resizeAndCenterCrop(image, evalResize, inputSize);
     }
 
     /** The evaluation preprocessing: {@link #evaluationImage}, then ToTensor and Normalize(mean, std). */
@@ -180,7 +181,7 @@ public record CascadeConfig(
         require(numClasses >= 1, "num_classes", "must be positive, got " + numClasses);
         require(classes != null && classes.size() == numClasses && classes.stream().noneMatch(java.util.Objects::isNull), "classes",
                 "needs " + numClasses + " names (num_classes), got " + (classes == null ? "none" : classes.size()));
-        ReceptiveField field = AnchorNet.builder().optNumClasses(1).build().receptiveField();
+        ReceptiveField field = AnchorNet.window();
         require(patchSize == field.size(), "patch_size", "AnchorNet's windows are " + field.size() + " px, got "
                 + patchSize);
         require(stride == field.stride(), "stride", "AnchorNet's windows are " + field.stride() + " px apart, got "
@@ -278,7 +279,7 @@ public record CascadeConfig(
             if (classes == null) {
                 throw new IllegalArgumentException("a cascade needs its class names");
             }
-            ReceptiveField field = AnchorNet.builder().optNumClasses(1).build().receptiveField();
+            ReceptiveField field = AnchorNet.window();
             List<Double> ious = iouThresholds != null ? iouThresholds
                     : new ArrayList<>(Collections.nCopies(Math.max(0, topK - 1), DEFAULT_IOU));
             List<Double> t = thresholds != null ? thresholds

@@ -3,6 +3,7 @@ package org.anchornet.engine;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import com.google.gson.ToNumberPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,8 +37,9 @@ public final class CascadePackage implements AutoCloseable {
     public static final String CONFIG_FILE = "cascade.json";
     /** Largest file a zip package may unpack to: no network here comes near it, a zip bomb would. */
     private static final long MAX_ENTRY_BYTES = 4L << 30;
+    // whole numbers in provenance maps read back as whole numbers, so a package written again is the same text
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
-            .create();
+            .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE).create();
 
     /** The three networks of a cascade and their files. */
     public enum Network {
@@ -137,11 +139,25 @@ public final class CascadePackage implements AutoCloseable {
                 throw new IllegalArgumentException("a cascade package needs the " + n.key() + " network's weights");
             }
         }
+        writeFiles(target, config, checkpoints, false);
+    }
+
+    /** Writes a package with another configuration and this package's weight files, copied byte for byte. */
+    public void copyTo(Path target, CascadeConfig newConfig) throws IOException {
+        writeFiles(target, newConfig, weightFiles(), true);
+    }
+
+    private static void writeFiles(Path target, CascadeConfig config, Map<Network, Path> sources, boolean verbatim)
+            throws IOException {
         AtomicFiles.FolderWriter fill = folder -> {
             Map<String, CascadeConfig.WeightFile> files = new LinkedHashMap<>();
             for (Network n : Network.values()) {
                 Path file = folder.resolve(n.fileName());
-                TorchWriter.write(file, new LinkedHashMap<>(StateDicts.load(checkpoints.get(n))));
+                if (verbatim) {
+                    Files.copy(sources.get(n), file);
+                } else {
+                    TorchWriter.write(file, new LinkedHashMap<>(StateDicts.load(sources.get(n))));
+                }
                 files.put(n.key(), new CascadeConfig.WeightFile(n.fileName(), sha256(file)));
             }
             CascadeConfig saved = config.withWeights(files).check();
@@ -206,7 +222,8 @@ public final class CascadePackage implements AutoCloseable {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        String m = String.valueOf(t.getMessage());
+        return m.lines().findFirst().orElse(m);
     }
 
     /** SHA-256 of a file, hex. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.StageCosts;
 
 /**
  * Makes an exit table with the engine's {@link EarlyExitEngine.ExitPolicy#never never-exit} policy: every image goes
@@ -68,7 +69,7 @@ public final class ExitTableMaker {
      * @param prefix before the reference's setup string, e.g. {@code random_} for an ablation's table
      */
     public static ExitTable.Metadata metadata(String arch, int patchSize, List<Double> ious,
-            org.anchornet.exits.StageCosts costs, String prefix) {
+            StageCosts costs, String prefix) {
         return new ExitTable.Metadata(prefix + setup(arch, patchSize, ious), java.util.Optional.of(arch),
                 java.util.Optional.of(patchSize), ious, java.util.Optional.of(costs.perStage()), List.of());
     }

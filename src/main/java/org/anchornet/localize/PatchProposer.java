@@ -16,6 +16,11 @@ import org.anchornet.model.ReceptiveField;
  * the tests, the best remaining windows fill the list so every image yields exactly k patches.
  */
 public final class PatchProposer {
+    /** Windows per image when nothing says otherwise: the reference's downstream training and the demo use four. */
+    public static final int DEFAULT_TOP_K = 4;
+    /** IoU threshold between windows when nothing says otherwise (the reference's). */
+    public static final double DEFAULT_IOU = 0.3;
+
     private final ReceptiveField field;
     private final int featureSide;
     private final int topK;
@@ -36,7 +41,7 @@ public final class PatchProposer {
         this.featureSide = field.featureSize(inputSize);
         int cells = featureSide * featureSide;
         if (topK < 1 || topK > cells) {
-            throw new IllegalArgumentException("--topk must be between 1 and the " + cells + " cells of the "
+            throw new IllegalArgumentException("topk must be between 1 and the " + cells + " cells of the "
                     + featureSide + "×" + featureSide + " feature map, got " + topK);
         }
         if (iouThresholds.size() != topK - 1) {

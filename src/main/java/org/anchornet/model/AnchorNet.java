@@ -89,6 +89,18 @@ public final class AnchorNet extends TorchModule {
         return config;
     }
 
+    /**
+     * AnchorNet's window geometry (95 px windows, 8 px apart), derived from its layers once: the glance and patch
+     * side everywhere else comes from here.
+     */
+    public static ReceptiveField window() {
+        return Holder.FIELD;
+    }
+
+    private static final class Holder {
+        static final ReceptiveField FIELD = AnchorNet.builder().optNumClasses(1).build().receptiveField();
+    }
+
     /** The exact input window of each feature cell, derived from this network's layers. */
     public ReceptiveField receptiveField() {
         List<ReceptiveField.Layer> layers = new ArrayList<>();

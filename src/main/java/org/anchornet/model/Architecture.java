@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.function.IntFunction;
+import org.anchornet.torchio.StateDicts;
 
 /**
  * A registered network: its name (as in {@code --arch}), family, and a builder taking the number of classes.
@@ -28,7 +29,7 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
         // Every parameter is about to be replaced (a missing key is an error), so no seeded initialization first.
         TorchModule network = createUninitialized(manager, numClasses);
         try {
-            StateDictMapper.load(network, org.anchornet.torchio.StateDicts.load(checkpoint));
+            StateDictMapper.load(network, StateDicts.load(checkpoint));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(checkpoint + " does not fit " + name + " with " + numClasses
                     + " classes: " + e.getMessage(), e);

@@ -39,8 +39,7 @@ public final class CostCounter {
             NDArray input = manager.zeros(new Shape(1, 3, inputSize, inputSize));
             ACTIVE.set(total);
             try {
-                NDList out = network.forward(new ParameterStore(manager, false), new NDList(input), false);
-                out.forEach(a -> a.getShape());
+                network.forward(new ParameterStore(manager, false), new NDList(input), false);
             } finally {
                 ACTIVE.remove();
             }

@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -39,10 +38,12 @@ public final class TorchWriter {
         ZipOutputStream zip = new ZipOutputStream(counting);
         putStored(zip, counting, ARCHIVE + "data.pkl", pickle);
         putStored(zip, counting, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-        Map<String, TorchStorage> byKey = new LinkedHashMap<>();
-        keys.forEach((storage, key) -> byKey.put(key, storage));
-        for (Map.Entry<String, TorchStorage> e : byKey.entrySet()) {
-            putStored(zip, counting, ARCHIVE + "data/" + e.getKey(), e.getValue().bytes());
+        // keys are 0, 1, 2, … in pickling order; write the storages in that order (the identity map's own order
+        // changes from run to run, and the same content must give the same bytes)
+        TorchStorage[] byKey = new TorchStorage[keys.size()];
+        keys.forEach((storage, key) -> byKey[Integer.parseInt(key)] = storage);
+        for (int k = 0; k < byKey.length; k++) {
+            putStored(zip, counting, ARCHIVE + "data/" + k, byKey[k].bytes());
         }
         putStored(zip, counting, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         zip.finish();

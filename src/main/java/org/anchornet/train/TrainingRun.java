@@ -27,6 +27,7 @@ import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.RgbImage;
 import org.anchornet.data.Transforms;
+import org.anchornet.io.Progress;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
 import org.anchornet.localize.PatchCropper;
@@ -425,7 +426,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private ProgressBar progressBar(String task, int total) {
-        return org.anchornet.io.Progress.bar(task, total, settings.progress());
+        return Progress.bar(task, total, settings.progress());
     }
 
     @Override

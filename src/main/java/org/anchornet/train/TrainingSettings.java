@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.anchornet.localize.PatchProposer;
+import org.anchornet.model.AnchorNet;
 
 /**
  * Everything a training run is made with; saved into every checkpoint. Defaults are the reference scripts'
@@ -201,9 +203,9 @@ public record TrainingSettings(
         private long seed;
         private int inputSize = 224;
         private int evalResize = 256;
-        private int patchSize = 95;
-        private int topK = 4;
-        private double iou = 0.3;
+        private int patchSize = AnchorNet.window().size();
+        private int topK = PatchProposer.DEFAULT_TOP_K;
+        private double iou = PatchProposer.DEFAULT_IOU;
         private Augment augment = Augment.RRC;
         private Path checkpointDir = Path.of("checkpoints");
         private boolean resume;

@@ -1,19 +1,26 @@
 package org.anchornet.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
+import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadePackage;
+import org.anchornet.engine.ThresholdFitting;
+import org.anchornet.exits.ExitTable;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.TorchWriter;
@@ -21,9 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** classify, predict and visualize on random-weight networks and a small exported folder. */
+/** classify, predict, visualize, package, make-table and fit-thresholds on random-weight networks. */
 class EngineCommandsTest {
     @TempDir static Path tmp;
+    private static final String[] THRESHOLDS = {"--thresholds", "0.5", "0.5", "none", "0.5", "0"};
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -33,12 +41,15 @@ class EngineCommandsTest {
                         StateDictMapper.stateDict(Architectures.get(arch).create(manager, 10, 5), 0));
             }
         }
-        new ClutteredFashionMnist(FashionMnist.read(Path.of("src/test/resources/fashion-mnist-sample")),
-                ClutteredFashionMnist.Split.TEST, 4, ClutteredFashionMnist.Config.defaults(2))
-                .export(tmp.resolve("images"));
+        FashionMnist fashion = FashionMnist.read(Path.of("src/test/resources/fashion-mnist-sample"));
+        new ClutteredFashionMnist(fashion, ClutteredFashionMnist.Split.TEST, 6, ClutteredFashionMnist.Config
+                .defaults(2)).export(tmp.resolve("images"));
+        new ClutteredFashionMnist(fashion, ClutteredFashionMnist.Split.VAL, 6, ClutteredFashionMnist.Config
+                .defaults(2)).export(tmp.resolve("data").resolve("val"));
+        Files.write(tmp.resolve("labels.txt"), FashionMnist.CLASSES);
     }
 
-    private static List<String> engineArgs(String command, String... extra) {
+    private static List<String> separate(String command, String... extra) {
         List<String> args = new ArrayList<>(List.of(command, "--arch", "resnet18",
                 "--pretrained-anchornet", tmp.resolve("anchornet.pth").toString(),
                 "--resized-pretrained", tmp.resolve("resnet18.pth").toString(),
@@ -47,32 +58,90 @@ class EngineCommandsTest {
         return args;
     }
 
-    @Test
-    void classifyReportsEveryImageAndTheWorkPerStage() {
-        CliTest.Run r = CliTest.run(engineArgs("classify", "--data", tmp.resolve("images").toString(), "--thresholds",
-                "0.5", "0.5", "0.5", "0.5", "0").toArray(String[]::new));
-        assertEquals(0, r.code(), r.err());
-        assertEquals(4, r.out().lines().filter(l -> l.contains("\tstage ")).count(), r.out());
-        assertTrue(r.out().contains("images per stage: [4,"), r.out());
-        assertTrue(r.out().contains("top-1"), r.out());
+    private static CliTest.Run run(List<String> args) {
+        return CliTest.run(args.toArray(String[]::new));
+    }
+
+    private static Path anImage() throws Exception {
+        try (Stream<Path> files = Files.walk(tmp.resolve("images"))) {
+            return files.filter(p -> p.toString().endsWith(".png")).sorted().findFirst().orElseThrow();
+        }
+    }
+
+    /** The package made from the same checkpoints and flags as {@link #separate}. */
+    private static Path packaged() {
+        Path pkg = tmp.resolve("cascade");
+        if (!Files.exists(pkg)) {
+            List<String> args = separate("package", "--out", pkg.toString(), "--labels",
+                    tmp.resolve("labels.txt").toString());
+            args.addAll(List.of(THRESHOLDS));
+            CliTest.Run r = run(args);
+            assertEquals(0, r.code(), r.err());
+        }
+        return pkg;
     }
 
     @Test
-    void predictGivesTopTenWindowsAndFigures() throws Exception {
-        Path image;
-        try (Stream<Path> files = Files.walk(tmp.resolve("images"))) {
-            image = files.filter(p -> p.toString().endsWith(".png")).findFirst().orElseThrow();
-        }
-        Path figures = tmp.resolve("figures");
-        CliTest.Run r = CliTest.run(engineArgs("predict", image.toString(), "--thresholds", "2", "2", "2", "2", "0",
-                "--labels", labels().toString(), "--figures", figures.toString()).toArray(String[]::new));
+    void classifyReportsEveryImageAndTheWorkPerStage() throws Exception {
+        Path json = tmp.resolve("classified.json");
+        List<String> args = separate("classify", "--data", tmp.resolve("images").toString(), "--json", json.toString());
+        args.addAll(List.of(THRESHOLDS));
+        CliTest.Run r = run(args);
         assertEquals(0, r.code(), r.err());
-        JsonArray results = JsonParser.parseString(r.out()).getAsJsonArray();
-        JsonObject one = results.get(0).getAsJsonObject();
+        JsonArray rows = JsonParser.parseString(Files.readString(json)).getAsJsonArray();
+        assertEquals(6, rows.size());
+        assertEquals(6, r.out().lines().filter(l -> l.contains("\tstage ")).count(), r.out());
+        long[] expected = new long[5];
+        int correct = 0;
+        for (JsonElement e : rows) {
+            JsonObject row = e.getAsJsonObject();
+            int exit = row.get("exit_stage").getAsInt();
+            for (int s = 0; s < exit; s++) {
+                expected[s]++;
+            }
+            assertEquals(exit, row.getAsJsonArray("stage_predictions").size());
+            // the label is the class folder's position, which export-data names "<index>_<name>"
+            int label = Integer.parseInt(Path.of(row.get("image").getAsString()).getParent().getFileName().toString()
+                    .split("_")[0]);
+            correct += row.get("class_index").getAsInt() == label ? 1 : 0;
+        }
+        assertTrue(r.out().contains("images per stage: " + java.util.Arrays.toString(expected)), r.out());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "top-1 %.2f%% on 6 labelled images",
+                100.0 * correct / 6)), r.out());
+    }
+
+    @Test
+    void predictWithThePackageGivesTheSameJsonAsTheSeparateFlags() throws Exception {
+        Path image = anImage();
+        List<String> args = separate("predict", image.toString(), "--labels", tmp.resolve("labels.txt").toString());
+        args.addAll(List.of(THRESHOLDS));
+        CliTest.Run flags = run(args);
+        assertEquals(0, flags.code(), flags.err());
+        CliTest.Run pkg = CliTest.run("predict", "--cascade", packaged().toString(), image.toString());
+        assertEquals(0, pkg.code(), pkg.err());
+        assertEquals(JsonParser.parseString(flags.out()), JsonParser.parseString(pkg.out()));
+        JsonObject one = JsonParser.parseString(pkg.out()).getAsJsonArray().get(0).getAsJsonObject();
         assertEquals(10, one.getAsJsonArray("top10").size());
-        assertEquals(4, one.getAsJsonArray("windows").size());
-        assertEquals(5, one.get("exit_stage").getAsInt(), "thresholds of 2 keep every image to the last stage");
+        int exit = one.get("exit_stage").getAsInt();
+        JsonArray windows = one.getAsJsonArray("windows");
+        assertEquals(exit == 1 ? 0 : 4, windows.size());
+        for (int w = 0; w < windows.size(); w++) {
+            assertEquals(w < exit - 1, windows.get(w).getAsJsonObject().get("used").getAsBoolean());
+        }
+    }
+
+    @Test
+    void predictDrawsFiguresForAnImageThatWentThroughEveryStage() throws Exception {
+        Path image = anImage();
+        Path figures = tmp.resolve("figures");
+        List<String> args = separate("predict", image.toString(), "--thresholds", "none", "none", "none", "none",
+                "none", "--labels", tmp.resolve("labels.txt").toString(), "--figures", figures.toString());
+        CliTest.Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        JsonObject one = JsonParser.parseString(r.out()).getAsJsonArray().get(0).getAsJsonObject();
+        assertEquals(5, one.get("exit_stage").getAsInt(), "no stage exits early, so every image goes to the last");
         assertEquals(5, one.getAsJsonArray("stage_predictions").size());
+        assertEquals(4, one.getAsJsonArray("windows").size());
         String base = image.getFileName().toString().replace(".png", "");
         for (String suffix : List.of("_predictions.png", "_cam.png", "_top10.png", "_top10.svg")) {
             assertTrue(Files.size(figures.resolve(base + suffix)) > 1000, suffix);
@@ -80,26 +149,65 @@ class EngineCommandsTest {
     }
 
     @Test
-    void visualizeDrawsEveryImage() throws Exception {
-        Path out = tmp.resolve("drawn");
-        CliTest.Run r = CliTest.run("visualize", "--data", tmp.resolve("images").toString(), "--save-dir",
-                out.toString(), "--pretrained-anchornet", tmp.resolve("anchornet.pth").toString(), "--topk", "3",
-                "--quiet");
-        assertEquals(0, r.code(), r.err());
-        try (Stream<Path> files = Files.walk(out)) {
-            assertEquals(4, files.filter(p -> p.toString().endsWith(".png")).count());
+    void aFlagThatContradictsThePackageIsRefused() throws Exception {
+        CliTest.Run r = CliTest.run("predict", "--cascade", packaged().toString(), "--topk", "3", anImage().toString());
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--topk 3 contradicts the cascade's topk 4"), r.err());
+        CliTest.Run checkpoint = CliTest.run("classify", "--cascade", packaged().toString(), "--resized-pretrained",
+                tmp.resolve("resnet18.pth").toString(), anImage().toString());
+        assertEquals(2, checkpoint.code());
+        assertTrue(checkpoint.err().contains("--resized-pretrained cannot be used with --cascade"), checkpoint.err());
+    }
+
+    @Test
+    void makeTableAndFitThresholdsTakeThePackageAlone() throws Exception {
+        Path tables = tmp.resolve("tables");
+        CliTest.Run made = CliTest.run("make-table", "--cascade", packaged().toString(), "--data",
+                tmp.resolve("data").toString(), "--split", "val", "--save-dir", tables.toString(), "--quiet",
+                "--workers", "1");
+        assertEquals(0, made.code(), made.err());
+        Path table = tables.resolve("resnet18_95_val.pth");
+        Path fitted = tmp.resolve("fitted.zip");
+        CliTest.Run fit = CliTest.run("fit-thresholds", "--cascade", packaged().toString(), "--table",
+                table.toString(), "--budget", "0.8", "--out", fitted.toString());
+        assertEquals(0, fit.code(), fit.err());
+        try (CascadePackage in = CascadePackage.read(packaged()); CascadePackage out = CascadePackage.read(fitted)) {
+            CascadeConfig expected = in.config().withThresholds(ThresholdFitting.stored(ThresholdFitting.fit(
+                    in.config(), ExitTable.read(table), 0.8e9)), null);
+            assertEquals(expected.thresholds(), out.config().thresholds());
+            assertEquals("search", out.config().thresholdFit().method());
+            assertEquals(6, out.config().thresholdFit().images());
+            for (CascadePackage.Network n : CascadePackage.Network.values()) {
+                assertArrayEquals(Files.readAllBytes(in.weights(n)), Files.readAllBytes(out.weights(n)),
+                        n + ": the networks are copied unchanged");
+            }
+        }
+        CliTest.Run inspect = CliTest.run("inspect", fitted.toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("\"threshold_fit\"") && inspect.out().contains("SHA-256"), inspect.out());
+    }
+
+    @Test
+    void visualizeDrawsEveryImageFromAPackageOrAnchorNetAlone() throws Exception {
+        for (List<String> source : List.of(List.of("--cascade", packaged().toString()), List.of(
+                "--pretrained-anchornet", tmp.resolve("anchornet.pth").toString(), "--topk", "3"))) {
+            Path out = tmp.resolve("drawn-" + source.size());
+            List<String> args = new ArrayList<>(List.of("visualize", "--data", tmp.resolve("images").toString(),
+                    "--save-dir", out.toString(), "--quiet"));
+            args.addAll(source);
+            CliTest.Run r = run(args);
+            assertEquals(0, r.code(), r.err());
+            try (Stream<Path> files = Files.walk(out)) {
+                assertEquals(6, files.filter(p -> p.toString().endsWith(".png")).count());
+            }
         }
     }
 
     @Test
     void classifyWithoutThresholdsIsAOneLineError() {
-        CliTest.Run r = CliTest.run(engineArgs("classify", "--data", tmp.resolve("images").toString())
-                .toArray(String[]::new));
+        CliTest.Run r = run(separate("classify", "--data", tmp.resolve("images").toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--thresholds"), r.err());
-    }
-
-    private static Path labels() throws Exception {
-        return Files.write(tmp.resolve("labels.txt"), FashionMnist.CLASSES);
     }
 }

@@ -66,8 +66,23 @@ class MakeTableCommandTest {
         assertTrue(table.metadata().imageIds().get(0).endsWith(".png"));
         Map<String, Object> raw = TorchReader.readDict(file);
         assertTrue(raw.keySet().containsAll(java.util.List.of("setup", "thresholds", "predictions")));
-        // The resized and patch networks here are the same, so the glance stage equals the network on the glance.
         assertTrue(r.out().contains("5 images × 4 stages"), r.out());
+        // Stage 1 is the glance network alone on each image resized to 95 px (the table read it as the data
+        // were: an image folder, so resized to 146 and centre-cropped to 128 first, as --eval-resize defaults).
+        org.anchornet.data.ImageFolder folder = new org.anchornet.data.ImageFolder(tmp.resolve("data").resolve("val"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            var glance = Architectures.get("resnet18").loadForInference(m, 10, tmp.resolve("resnet18.pth"));
+            for (int i = 0; i < 5; i++) {
+                float[] x = org.anchornet.data.Transforms.evaluation(folder.load(i).image(), 146, 128);
+                var logits = glance.forward(new ai.djl.training.ParameterStore(m, false), new ai.djl.ndarray.NDList(
+                        org.anchornet.localize.Glance.resize(m.create(x, new ai.djl.ndarray.types.Shape(1, 3, 128,
+                                128)), 95)), false).singletonOrThrow();
+                float[] p = logits.softmax(1).toFloatArray();
+                int top = (int) logits.argMax(1).getLong();
+                assertEquals(p[top], table.confidence(0, i), 1e-5, "image " + i);
+                assertEquals(top, table.predicted(0, i).orElseThrow());
+            }
+        }
     }
 
     @Test

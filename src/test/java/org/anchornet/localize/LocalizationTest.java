@@ -115,14 +115,48 @@ class LocalizationTest {
         List<Window> windows = proposer.propose(cam);
         assertEquals(new Window(0, 8, 95), windows.get(0));
         assertEquals(new Window(128, 128, 95), windows.get(1));
-        for (int i = 0; i < windows.size(); i++) {
+        // then, among the zero-score cells in index order, the first that overlaps neither: row 0, column 13
+        assertEquals(new Window(0, 104, 95), windows.get(2));
+        assertDisjoint(windows, windows.size());
+    }
+
+    private static void assertDisjoint(List<Window> windows, int first) {
+        for (int i = 0; i < first; i++) {
             for (int j = 0; j < i; j++) {
-                if (j < 2 && i < 2) {
-                    assertEquals(0.0, PatchProposer.iou(windows.get(i), windows.get(j)), 1e-12);
-                }
+                assertEquals(0.0, PatchProposer.iou(windows.get(i), windows.get(j)), 1e-12, i + " vs " + j);
             }
         }
-        assertEquals(3, windows.size(), "k windows always, best remaining fill in");
+    }
+
+    @Test
+    void whenTooFewWindowsPassTheBestRemainingFillTheList() {
+        PatchProposer proposer = new PatchProposer(FIELD, 224, 8, java.util.Collections.nCopies(7, 0.0));
+        float[] cam = new float[17 * 17];
+        for (int c = 0; c < cam.length; c++) {
+            cam[c] = (c * 37 % 101) / 101f; // a fixed, scrambled ranking
+        }
+        List<Window> windows = proposer.propose(cam);
+        assertEquals(8, windows.size(), "k windows always");
+        assertEquals(8, new java.util.HashSet<>(windows).size(), "no window twice");
+        // only a few 95 px windows fit side by side in 224 px: those come first, pairwise disjoint
+        int disjoint = 1;
+        while (disjoint < windows.size() && overlapsNone(windows.subList(0, disjoint), windows.get(disjoint))) {
+            disjoint++;
+        }
+        assertTrue(disjoint >= 2 && disjoint < 8, "disjoint prefix of " + disjoint);
+        assertDisjoint(windows, disjoint);
+        // the fill-ins are the best-scored cells left, in descending score
+        for (int i = disjoint + 1; i < windows.size(); i++) {
+            assertTrue(score(cam, windows.get(i - 1)) >= score(cam, windows.get(i)), "fill-in order at " + i);
+        }
+    }
+
+    private static boolean overlapsNone(List<Window> accepted, Window w) {
+        return accepted.stream().allMatch(a -> PatchProposer.iou(a, w) == 0);
+    }
+
+    private static float score(float[] cam, Window w) {
+        return cam[(w.top() / 8) * 17 + w.left() / 8];
     }
 
     @Test

@@ -1,0 +1,192 @@
+package org.anchornet.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.anchornet.data.ClutteredFashionMnist;
+import org.anchornet.data.FashionMnist;
+import org.anchornet.data.RgbImage;
+import org.anchornet.io.AtomicFiles;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.StateDictMapper;
+import org.anchornet.torchio.TorchReader;
+import org.anchornet.torchio.TorchWriter;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cascade package: round trips through a folder and a zip, and a clear error for each way it can be wrong. */
+class CascadePackageTest {
+    @TempDir static Path tmp;
+    private static CascadeConfig config;
+    private static Map<CascadePackage.Network, Path> checkpoints;
+    private static List<RgbImage> images;
+
+    @BeforeAll
+    static void networks() throws Exception {
+        checkpoints = new EnumMap<>(CascadePackage.Network.class);
+        try (NDManager m = NDManager.newBaseManager()) {
+            checkpoints.put(CascadePackage.Network.ANCHORNET, save(m, "anchornet", 1));
+            checkpoints.put(CascadePackage.Network.GLANCE, save(m, "resnet18", 2));
+            checkpoints.put(CascadePackage.Network.PATCH, save(m, "resnet18", 3));
+        }
+        config = CascadeConfig.builder().arch("resnet18").classes(FashionMnist.CLASSES).inputSize(128).topK(3)
+                .thresholds(Arrays.asList(0.3, null, 0.2, null)).build();
+        ClutteredFashionMnist canvases = new ClutteredFashionMnist(
+                FashionMnist.read(Path.of("src/test/resources/fashion-mnist-sample")), ClutteredFashionMnist.Split.TEST,
+                6, new ClutteredFashionMnist.Config(128, 3, 2, 12, 4, 1));
+        images = java.util.stream.IntStream.range(0, 6).mapToObj(i -> canvases.load(i).image()).toList();
+    }
+
+    private static Path save(NDManager m, String arch, long seed) throws IOException {
+        Path file = tmp.resolve(arch + "-" + seed + ".pth");
+        // wrapped as a training checkpoint, as train-downnet writes them; the package holds the plain state dict
+        TorchWriter.write(file, Map.of("state_dict", StateDictMapper.stateDict(Architectures.get(arch)
+                .create(m, 10, seed), 0), "epoch", 1L));
+        return file;
+    }
+
+    private static List<Prediction> classify(Cascade c) {
+        return c.classify(images);
+    }
+
+    @Test
+    void folderAndZipRoundTripToTheSameCascade() throws Exception {
+        Path folder = tmp.resolve("package");
+        Path zip = tmp.resolve("package.zip");
+        CascadePackage.write(folder, config, checkpoints);
+        CascadePackage.write(zip, config, checkpoints);
+        List<Prediction> direct;
+        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadePackage.Network.ANCHORNET),
+                checkpoints.get(CascadePackage.Network.GLANCE), checkpoints.get(CascadePackage.Network.PATCH))) {
+            direct = classify(c);
+        }
+        for (Path p : List.of(folder, zip)) {
+            try (Cascade c = Cascade.load(p)) {
+                CascadeConfig read = c.config();
+                assertEquals(config.withWeights(read.weights()), read, p + ": the configuration survives");
+                List<Prediction> again = classify(c);
+                for (int i = 0; i < images.size(); i++) {
+                    assertEquals(direct.get(i).exitStage(), again.get(i).exitStage());
+                    assertEquals(direct.get(i).predicted(), again.get(i).predicted());
+                    assertArrayEquals(direct.get(i).probabilities(), again.get(i).probabilities(), 1e-6f);
+                }
+            }
+        }
+        // the weight files are plain state dicts in torch keys, and the JSON has the documented fields
+        assertTrue(TorchReader.readDict(folder.resolve("glance.pth")).containsKey("layer1.0.conv1.weight"));
+        JsonObject json = JsonParser.parseString(Files.readString(folder.resolve("cascade.json"))).getAsJsonObject();
+        for (String field : List.of("format_version", "arch", "num_classes", "classes", "input_size", "eval_resize",
+                "mean", "std", "patch_size", "stride", "topk", "iou_thresholds", "thresholds", "stage_costs",
+                "threshold_fit", "provenance", "weights")) {
+            assertTrue(json.has(field), field);
+        }
+        assertTrue(json.getAsJsonArray("thresholds").get(1).isJsonNull(), "null: never exits early");
+        assertEquals(CascadePackage.sha256(folder.resolve("patch.pth")),
+                json.getAsJsonObject("weights").getAsJsonObject("patch").get("sha256").getAsString());
+        // saving a loaded cascade writes the same package again
+        try (Cascade c = Cascade.load(zip)) {
+            c.save(tmp.resolve("again"));
+        }
+        assertEquals(Files.readString(folder.resolve("cascade.json")).replaceAll("\"created\": \"[^\"]*\"", ""),
+                Files.readString(tmp.resolve("again/cascade.json")).replaceAll("\"created\": \"[^\"]*\"", ""));
+    }
+
+    /** Writes a good package, damages it, and returns the message of loading it. */
+    private static String damaged(String name, Consumer<Path> damage) throws Exception {
+        Path folder = tmp.resolve("bad-" + name);
+        CascadePackage.write(folder, config, checkpoints);
+        damage.accept(folder);
+        CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(folder).close());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        return e.getMessage();
+    }
+
+    private static void editJson(Path folder, String from, String to) {
+        try {
+            Path json = folder.resolve("cascade.json");
+            String text = Files.readString(json);
+            assertTrue(text.contains(from), from);
+            Files.writeString(json, text.replace(from, to), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void everyWayAPackageCanBeWrongIsOneLineNamingTheFileOrField() throws Exception {
+        String m = damaged("hash", f -> {
+            try {
+                byte[] b = Files.readAllBytes(f.resolve("patch.pth"));
+                b[b.length / 2] ^= 1;
+                Files.write(f.resolve("patch.pth"), b);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(m.contains("patch.pth") && m.contains("SHA-256"), m);
+        m = damaged("missing", f -> f.resolve("glance.pth").toFile().delete());
+        assertTrue(m.contains("glance.pth: missing"), m);
+        m = damaged("version", f -> editJson(f, "\"format_version\": 1", "\"format_version\": 7"));
+        assertTrue(m.contains("format_version 7 is not supported"), m);
+        m = damaged("ious", f -> editJson(f, "\"iou_thresholds\": [\n    0.3,\n", "\"iou_thresholds\": [\n"));
+        assertTrue(m.contains("'iou_thresholds'") && m.contains("needs 2 values"), m);
+        m = damaged("thresholds", f -> editJson(f, "\"thresholds\": [\n    0.3,\n", "\"thresholds\": [\n"));
+        assertTrue(m.contains("'thresholds'") && m.contains("needs 4 entries"), m);
+        m = damaged("json", f -> editJson(f, "\"arch\": \"resnet18\",", "\"arch\": \"resnet18\""));
+        assertTrue(m.contains("not valid cascade JSON"), m);
+        m = damaged("unknown-arch", f -> editJson(f, "\"arch\": \"resnet18\"", "\"arch\": \"vgg16\""));
+        assertTrue(m.contains("'arch'") && m.contains("vgg16"), m);
+        m = damaged("no-config", f -> f.resolve("cascade.json").toFile().delete());
+        assertTrue(m.contains("cascade.json: missing"), m);
+    }
+
+    @Test
+    void weightsThatDoNotFitTheArchitectureOrClassesAreRefusedByFileName() throws Exception {
+        for (CascadeConfig wrong : List.of(
+                CascadeConfig.builder().arch("resnet34").classes(FashionMnist.CLASSES).inputSize(128).topK(3).build(),
+                CascadeConfig.builder().arch("resnet18").classes(List.of("a", "b", "c")).inputSize(128).topK(3)
+                        .build())) {
+            Path folder = tmp.resolve("misfit-" + wrong.arch() + wrong.numClasses());
+            CascadePackage.write(folder, wrong, checkpoints);
+            CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(folder).close());
+            assertTrue(e.getMessage().contains(".pth") && e.getMessage().contains("does not fit"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDamagedZipIsAClearError() throws Exception {
+        Path zip = tmp.resolve("broken.zip");
+        Files.write(zip, "PK not really a zip".getBytes(StandardCharsets.UTF_8));
+        CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(zip).close());
+        assertTrue(e.getMessage().contains("broken.zip"), e.getMessage());
+        CascadeFormatException none = assertThrows(CascadeFormatException.class,
+                () -> Cascade.load(tmp.resolve("nothing-here")).close());
+        assertTrue(none.getMessage().contains("no such cascade package"), none.getMessage());
+    }
+
+    @Test
+    void aFolderThatIsNotAPackageIsNotReplaced() throws Exception {
+        Path folder = tmp.resolve("precious");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("notes.txt"), "keep me");
+        IOException e = assertThrows(IOException.class, () -> CascadePackage.write(folder, config, checkpoints));
+        assertTrue(e.getMessage().contains("not what this would replace"), e.getMessage());
+        assertEquals("keep me", Files.readString(folder.resolve("notes.txt")));
+        AtomicFiles.deleteTree(folder);
+    }
+}
