@@ -56,28 +56,59 @@ public final class ImageDecoder {
             List<String> warnings = new ArrayList<>();
             reader.setInput(in, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            checkSize(reader, file);
             RgbImage image;
             if (reader.getClass().getName().equals(JDK_JPEG_READER)) {
                 image = jpegWithoutColorManagement(reader, file);
             } else {
                 image = RgbImage.of(reader.read(0));
             }
-            if (!warnings.isEmpty()) {
-                throw new BadImageException(file + ": damaged image (" + warnings.get(0) + ")");
+            for (String warning : warnings) {
+                if (isDamage(warning)) {
+                    throw new BadImageException(file + ": damaged image (" + warning + ")");
+                }
             }
             return image;
         }
     }
 
     /**
-     * The JDK's decoded samples without its ICC conversion, turned into RGB with libjpeg's own fixed-point YCbCr
-     * tables, which is what PIL returns. Four-channel (CMYK/YCCK) files are left to the next reader.
+     * Only truncation makes a file damaged, as it does for PIL; decoders also warn about things PIL reads without a
+     * word (a CMYK JPEG without an ICC profile, extraneous bytes before a marker).
+     */
+    private static boolean isDamage(String warning) {
+        String w = warning.toLowerCase(java.util.Locale.ROOT);
+        return w.contains("premature end") || w.contains("truncat") || w.contains("end of file")
+                || w.contains("eof");
+    }
+
+    /**
+     * PIL's decompression-bomb limit: an image of more than 2 × 89,478,485 pixels is refused before decoding (its
+     * declared size would need gigabytes), whatever the file's own size.
+     */
+    public static final long MAX_PIXELS = 2L * 89_478_485L;
+
+    private static void checkSize(ImageReader reader, Path file) throws IOException {
+        long w = reader.getWidth(0);
+        long h = reader.getHeight(0);
+        if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+            throw new BadImageException(file + ": declares " + w + "×" + h + " pixels, more than the " + MAX_PIXELS
+                    + " an image may have here (a decompression bomb, or damage)");
+        }
+    }
+
+    /**
+     * The JDK's decoded samples without its ICC conversion, turned into RGB as PIL does: YCbCr with libjpeg's own
+     * fixed-point tables; CMYK (and YCCK) as PIL reads Adobe's inverted CMYK, then PIL's CMYK to RGB.
      */
     private static RgbImage jpegWithoutColorManagement(ImageReader reader, Path file) throws IOException {
         Raster raster = reader.readRaster(0, null);
         int bands = raster.getNumBands();
         int w = raster.getWidth();
         int h = raster.getHeight();
+        if (bands == 4) {
+            return cmyk(raster, reader.getImageMetadata(0));
+        }
         if (bands != 1 && bands != 3) {
             throw new IOException(bands + "-channel JPEG");
         }
@@ -118,6 +149,43 @@ public final class ImageDecoder {
 
     private static int clamp(int v) {
         return Math.max(0, Math.min(255, v));
+    }
+
+    /**
+     * A four-channel JPEG: Adobe files (the usual kind) hold inverted CMYK, or YCCK (transform 2), which libjpeg turns
+     * into inverted CMYK; PIL reads them as {@code CMYK;I}, then {@link RgbImage#of} applies PIL's CMYK → RGB.
+     */
+    private static RgbImage cmyk(Raster raster, javax.imageio.metadata.IIOMetadata metadata) {
+        org.w3c.dom.Node root = metadata == null ? null : metadata.getAsTree("javax_imageio_jpeg_image_1.0");
+        org.w3c.dom.Node adobe = root == null ? null : find(root, "app14Adobe");
+        org.w3c.dom.Node transform = adobe == null ? null : adobe.getAttributes().getNamedItem("transform");
+        boolean ycck = transform != null && "2".equals(transform.getNodeValue());
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        java.awt.image.WritableRaster out = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h,
+                4, null);
+        int[] px = new int[4];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                raster.getPixel(x, y, px);
+                if (ycck) {
+                    // libjpeg's ycck_cmyk_convert: C, M, Y = 255 − RGB(Y, Cb, Cr); K passes through
+                    int cb = px[1] - 128;
+                    int cr = px[2] - 128;
+                    int r = clamp(px[0] + ((CR_R * cr + HALF) >> SCALE));
+                    int g = clamp(px[0] + ((CB_G * cb + CR_G * cr + HALF) >> SCALE));
+                    int b = clamp(px[0] + ((CB_B * cb + HALF) >> SCALE));
+                    px[0] = 255 - r;
+                    px[1] = 255 - g;
+                    px[2] = 255 - b;
+                }
+                for (int c = 0; c < 4; c++) {
+                    px[c] = adobe != null ? 255 - px[c] : px[c];
+                }
+                out.setPixel(x, y, px);
+            }
+        }
+        return RgbImage.ofCmyk(out);
     }
 
     /** JFIF files are YCbCr; Adobe files say so in their transform flag; libjpeg assumes YCbCr otherwise. */

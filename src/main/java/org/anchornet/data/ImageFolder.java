@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * within each class, any of torchvision's image extensions in any letter case.
  */
 public final class ImageFolder implements ImageDataset {
-    private static final Set<String> EXTENSIONS =
+    /** torchvision's IMG_EXTENSIONS; every one of them decodes here (see ImageDecoder). */
+    public static final Set<String> EXTENSIONS =
             Set.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp");
 
     private final Path root;
@@ -36,7 +37,7 @@ public final class ImageFolder implements ImageDataset {
         }
         for (int c = 0; c < classes.size(); c++) {
             try (Stream<Path> walk = Files.walk(root.resolve(classes.get(c)), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-                for (Path p : walk.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted().toList()) {
+                for (Path p : walk.filter(Files::isRegularFile).filter(ImageFolder::isImageFile).sorted().toList()) {
                     files.add(p);
                     labels.add(c);
                 }
@@ -49,7 +50,7 @@ public final class ImageFolder implements ImageDataset {
         }
     }
 
-    private static boolean isImage(Path p) {
+    public static boolean isImageFile(Path p) {
         String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');
         return dot >= 0 && EXTENSIONS.contains(name.substring(dot));

@@ -1,6 +1,9 @@
 package org.anchornet.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 
 /**
  * An 8-bit RGB image, row-major and interleaved (what PIL's {@code convert('RGB')} holds). Transforms work on this
@@ -17,20 +20,76 @@ public record RgbImage(int width, int height, byte[] pixels) {
         return new RgbImage(width, height, new byte[width * height * 3]);
     }
 
-    /** Converts any decoded image to RGB, as PIL's convert('RGB') does for grayscale, palette and alpha images. */
+    /**
+     * Converts a decoded image to RGB as PIL's {@code convert('RGB')} does: from the stored samples, never through
+     * Java's colour management (which brightens linear-gray images, 60 → 133, and applies embedded ICC profiles that
+     * PIL ignores). Gray is repeated in each channel, alpha dropped (not composited), palettes looked up, 16-bit gray
+     * clipped to 255 and 16-bit colour reduced to its high byte (PIL opens them as "I" and "RGB"), and CMYK turned
+     * into RGB with PIL's {@code 255 − min(255, c + k)}.
+     */
     public static RgbImage of(BufferedImage image) {
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
         int w = image.getWidth();
         int h = image.getHeight();
         byte[] out = new byte[w * h * 3];
-        int[] row = new int[w];
+        int colors = cm.getNumColorComponents();
+        if (cm instanceof IndexColorModel palette) {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) palette.getRed(row[x]);
+                    out[o + 1] = (byte) palette.getGreen(row[x]);
+                    out[o + 2] = (byte) palette.getBlue(row[x]);
+                }
+            }
+        } else if (colors == 4) {
+            return ofCmyk(raster);
+        } else if (colors == 1 || colors == 3) {
+            int bits = cm.getComponentSize(0);
+            int[][] bands = new int[colors][w];
+            for (int y = 0; y < h; y++) {
+                for (int b = 0; b < colors; b++) {
+                    raster.getSamples(0, y, w, 1, b, bands[b]);
+                }
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    if (colors == 1) {
+                        // 1-, 2-, 4-bit gray spans 0–255; 16-bit gray is clipped (PIL's I → L)
+                        int g = bits < 8 ? bands[0][x] * 255 / ((1 << bits) - 1) : bands[0][x];
+                        byte v = (byte) Math.min(255, g);
+                        out[o] = v;
+                        out[o + 1] = v;
+                        out[o + 2] = v;
+                    } else {
+                        int shift = Math.max(0, bits - 8); // 16-bit colour: PIL keeps the high byte
+                        out[o] = (byte) (bands[0][x] >> shift);
+                        out[o + 1] = (byte) (bands[1][x] >> shift);
+                        out[o + 2] = (byte) (bands[2][x] >> shift);
+                    }
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("images with " + colors + " colour components are not supported");
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** CMYK samples (PIL's convention: 0 = no ink) to RGB with PIL's {@code 255 − min(255, c + k)}. */
+    public static RgbImage ofCmyk(Raster cmyk) {
+        int w = cmyk.getWidth();
+        int h = cmyk.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] px = new int[4];
         for (int y = 0; y < h; y++) {
-            image.getRGB(0, y, w, 1, row, 0, w);
             for (int x = 0; x < w; x++) {
-                int argb = row[x];
+                cmyk.getPixel(x, y, px);
                 int o = (y * w + x) * 3;
-                out[o] = (byte) (argb >> 16);
-                out[o + 1] = (byte) (argb >> 8);
-                out[o + 2] = (byte) argb;
+                for (int c = 0; c < 3; c++) {
+                    out[o + c] = (byte) (255 - Math.min(255, px[c] + px[3]));
+                }
             }
         }
         return new RgbImage(w, h, out);

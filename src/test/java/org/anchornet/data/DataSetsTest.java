@@ -139,7 +139,7 @@ class DataSetsTest {
                 new BatchLoader.Options(8, 1, 1, true, false), w -> { })) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> strict.epoch(0, 0, false).iterator().next());
-            assertTrue(e.getMessage().contains("--strict"), e.getMessage());
+            assertTrue(e.getMessage().contains("strict mode"), e.getMessage());
         }
     }
 
