@@ -46,10 +46,10 @@ public final class TorchReader {
                 n = in.readNBytes(head, 0, head.length);
             }
             if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
-                return normalize(readZip(path));
+                return checkedAndNormalized(readZip(path));
             }
             if (n >= 2 && (head[0] & 0xff) == 0x80) {
-                return normalize(readLegacy(path));
+                return checkedAndNormalized(readLegacy(path));
             }
             throw new TorchFileException(path + ": not a PyTorch file (neither a torch zip archive nor a legacy"
                     + " pickle; files from torch < 0.4 in tar format are not supported)");
@@ -113,6 +113,11 @@ public final class TorchReader {
                     if (entry == null) {
                         throw new PickleException("storage '" + key + "' is missing from the archive");
                     }
+                    if (entry.getSize() >= 0 && entry.getSize() != storage.byteSize()) {
+                        throw new PickleException("storage '" + key + "' holds " + entry.getSize() + " bytes but its"
+                                + " record says " + storage.numel() + " " + request.dtype() + " elements ("
+                                + storage.byteSize() + " bytes)");
+                    }
                     try {
                         storage.load(readEntry(zip, entry, storage.byteSize()));
                     } catch (IOException e) {
@@ -125,10 +130,23 @@ public final class TorchReader {
         }
     }
 
+    /** Largest unpacked/packed size ratio of a compressed entry: torch stores entries; floats deflate ~1.1×. */
+    private static final long MAX_COMPRESSION_RATIO = 100;
+
+    /**
+     * Reads an entry after checking, from the archive's directory alone, that it unpacks to at most {@code maxBytes}
+     * and is not a zip bomb: nothing is inflated for a file that would need gigabytes.
+     */
     private static byte[] readEntry(ZipFile zip, ZipEntry entry, long maxBytes) throws IOException {
         if (entry.getSize() > maxBytes) {
             throw new TorchFileException("archive entry " + entry.getName() + " holds " + entry.getSize()
                     + " bytes, more than the " + maxBytes + " expected");
+        }
+        if (entry.getMethod() != ZipEntry.STORED && entry.getCompressedSize() >= 0
+                && (entry.getSize() < 0 || entry.getSize() > MAX_COMPRESSION_RATIO * Math.max(1,
+                        entry.getCompressedSize()))) {
+            throw new TorchFileException("archive entry " + entry.getName() + " would inflate from "
+                    + entry.getCompressedSize() + " to " + entry.getSize() + " bytes: a zip bomb, not a torch file");
         }
         try (InputStream in = zip.getInputStream(entry)) {
             byte[] data = in.readNBytes((int) Math.min(maxBytes, Integer.MAX_VALUE - 8));
@@ -205,8 +223,9 @@ public final class TorchReader {
         }
     }
 
-    /** Java-friendly values: tuples become lists, ints become longs; shared and cyclic references are kept. */
-    private static Object normalize(Object root) {
+    /** The limits of {@link PickleLimits} first, then Java-friendly values: tuples become lists, ints longs. */
+    private static Object checkedAndNormalized(Object root) {
+        PickleLimits.check(root);
         return normalize(root, new IdentityHashMap<>());
     }
 

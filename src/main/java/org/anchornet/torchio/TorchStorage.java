@@ -10,7 +10,7 @@ public final class TorchStorage {
     private byte[] bytes;
 
     TorchStorage(DType dtype, long numel) {
-        if (numel < 0 || numel * dtype.elementSize() > Integer.MAX_VALUE - 8) {
+        if (numel < 0 || numel > (Integer.MAX_VALUE - 8) / dtype.elementSize()) {
             throw new IllegalArgumentException(
                     "storage of " + numel + " " + dtype + " elements is larger than this reader supports (2 GiB)");
         }

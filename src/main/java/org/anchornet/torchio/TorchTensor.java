@@ -28,9 +28,18 @@ public final class TorchTensor {
                 throw new IllegalArgumentException(
                         "negative size or stride: size " + Arrays.toString(shape) + ", stride " + Arrays.toString(stride));
             }
-            last += (shape[i] - 1) * stride[i];
         }
         long numel = product(shape);
+        if (numel > 0) {
+            try {
+                for (int i = 0; i < shape.length; i++) {
+                    last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, stride[i]));
+                }
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("tensor view (offset " + offset + ", size " + Arrays.toString(shape)
+                        + ", stride " + Arrays.toString(stride) + ") overflows 64-bit indices");
+            }
+        }
         if (offset < 0 || (numel > 0 && last >= storage.numel())) {
             throw new IllegalArgumentException("tensor view (offset " + offset + ", size " + Arrays.toString(shape)
                     + ", stride " + Arrays.toString(stride) + ") reaches past its storage of " + storage.numel()
@@ -256,12 +265,20 @@ public final class TorchTensor {
         return stride;
     }
 
+    /** The element count; a size whose product overflows 64 bits is refused even when another size is zero. */
     static long product(long[] shape) {
         long p = 1;
+        boolean empty = false;
         for (long s : shape) {
-            p = Math.multiplyExact(p, s);
+            empty |= s == 0;
+            try {
+                p = Math.multiplyExact(p, Math.max(1, s));
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("tensor size " + Arrays.toString(shape) + " overflows a 64-bit"
+                        + " element count");
+            }
         }
-        return p;
+        return empty ? 0 : p;
     }
 
     private static ByteBuffer newBuffer(long size) {

@@ -17,9 +17,14 @@ import net.razorvine.pickle.Pickler;
 
 /**
  * Writes {@code .pth} files in torch's zip format ({@code archive/data.pkl}, {@code archive/data/<key>}, {@code
- * archive/version}), readable by {@code torch.load} including with {@code weights_only=True}. Accepts maps, lists,
- * Object[] (as tuples), strings, numbers, booleans, null and {@link TorchTensor}s. Tensors that share a storage are
- * written as views of one storage, as torch does. Writes are atomic.
+ * archive/version}). Accepts maps, lists, Object[] (as tuples), strings, numbers, booleans, null and {@link
+ * TorchTensor}s. Tensors that share a storage are written as views of one storage, as torch does. Writes are atomic,
+ * and the same content gives the same bytes.
+ *
+ * <p>The pickle uses only protocol-2 opcodes and globals that torch 2.x's {@code weights_only=True} loader (the
+ * default of {@code torch.load} since 2.6) accepts; WeightsOnlyLoadTest scans what is written against that list.
+ * torch 1.13's weights-only loader also refuses float values (BINFLOAT, pytorch#94670), which checkpoints and tables
+ * hold, so there use {@code weights_only=False}; plain state dicts (the cascade's weight files) load either way.
  */
 public final class TorchWriter {
     private static final String ARCHIVE = "archive/";
