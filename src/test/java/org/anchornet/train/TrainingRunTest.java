@@ -1,5 +1,6 @@
 package org.anchornet.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,5 +142,135 @@ class TrainingRunTest {
             }
             return inner.load(index);
         }
+    }
+
+    /** Copies a folder tree (the disk state at an instant). */
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /** The log's rows without the timing columns, which differ from run to run. */
+    private static List<String> results(Path dir) throws java.io.IOException {
+        return Files.readAllLines(dir.resolve("train_log.csv")).stream()
+                .map(l -> String.join(",", java.util.Arrays.asList(l.split(",")).subList(0, 5))).toList();
+    }
+
+    private static double[] weights(Map<String, TorchTensor> state) {
+        return state.values().stream().flatMapToDouble(t -> java.util.Arrays.stream(t.toDoubleArray())).toArray();
+    }
+
+    @Test
+    void aRunKilledAtAnyMomentResumesToConsistentFilesAndTheSameResult() throws Exception {
+        ImageDataset train = canvases(ClutteredFashionMnist.Split.TRAIN, 4);
+        ImageDataset val = canvases(ClutteredFashionMnist.Split.VAL, 4);
+        TrainingSettings.Builder base = tiny(TrainingSettings.Mode.RESIZED, tmp.resolve("straight")).epochs(2)
+                .batchSize(4).schedule(TrainingSettings.Schedule.COSINE);
+        // The straight run, with the folder copied at every step of every atomic write: each copy is what a kill at
+        // that instant leaves (the temporary file written but not yet renamed, or renamed but the next file not).
+        List<Path> moments = new java.util.ArrayList<>();
+        Path straight = tmp.resolve("straight");
+        org.anchornet.io.AtomicFiles.Observer previous = org.anchornet.io.AtomicFiles.observe((step, target) -> {
+            // every instant of the first epoch's writes: checkpoint, best.pth, log, each half and fully done
+            if (target.startsWith(straight.toAbsolutePath()) && moments.size() < 6) {
+                Path copy = tmp.resolve("moment-" + moments.size());
+                copyTree(straight, copy);
+                moments.add(copy);
+            }
+        });
+        try {
+            run(base.build(), train, val, new java.util.ArrayList<>());
+        } finally {
+            org.anchornet.io.AtomicFiles.observe(previous);
+        }
+        assertEquals(6, moments.size(), moments.size() + " moments");
+        assertTrue(moments.stream().anyMatch(m -> { try (var l = Files.list(m)) {
+            return l.anyMatch(org.anchornet.io.AtomicFiles::isTemporary);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        } }), "some moments hold a half-done write");
+        List<String> straightLog = results(straight);
+        double[] straightWeights = weights(StateDicts.load(straight.resolve("checkpoint.pth")));
+        for (Path moment : moments) {
+            String log = run(base.checkpointDir(moment).resume(true).build(), train, val, new java.util.ArrayList<>());
+            try (var files = Files.list(moment)) {
+                assertTrue(files.noneMatch(org.anchornet.io.AtomicFiles::isTemporary), moment + ": temporaries left");
+            }
+            Map<String, Object> ckpt = TorchReader.readDict(moment.resolve("checkpoint.pth"));
+            Map<String, Object> best = TorchReader.readDict(moment.resolve("best.pth"));
+            assertEquals(ckpt.get("best_epoch"), best.get("epoch"), moment + ": best.pth is the epoch the checkpoint"
+                    + " calls best\n" + log);
+            assertArrayEquals(weights(StateDicts.unwrap(ckpt.get("best_state_dict"))),
+                    weights(StateDicts.unwrap(best)), 0, moment + ": best.pth holds the best weights");
+            assertEquals(straightLog, results(moment), moment + ": the log is complete and the same");
+            assertArrayEquals(straightWeights, weights(StateDicts.load(moment.resolve("checkpoint.pth"))), 1e-6,
+                    moment + ": the same final weights");
+        }
+    }
+
+    @Test
+    void aDivergingRunStopsNamingTheEpochAndStepAndSavesNothingOfIt() throws Exception {
+        ImageDataset train = canvases(ClutteredFashionMnist.Split.TRAIN, 8);
+        ImageDataset val = canvases(ClutteredFashionMnist.Split.VAL, 4);
+        Path dir = tmp.resolve("diverging");
+        TrainingSettings settings = tiny(TrainingSettings.Mode.RESIZED, dir).epochs(3).batchSize(4).lr(1e12).build();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> run(settings, train, val, new java.util.ArrayList<>()));
+        assertTrue(e.getMessage().matches("training diverged in epoch \\d+(, step \\d+)?: .*"), e.getMessage());
+        if (Files.exists(dir.resolve("best.pth"))) {
+            for (double w : weights(StateDicts.load(dir.resolve("best.pth")))) {
+                assertTrue(Double.isFinite(w), "best.pth holds only finite weights");
+            }
+        }
+    }
+
+    @Test
+    void asecondRunOnTheSameFolderIsRefusedNamingTheHolder() throws Exception {
+        Path dir = tmp.resolve("locked");
+        Files.createDirectories(dir);
+        try (org.anchornet.io.FolderLock held = org.anchornet.io.FolderLock.acquire(dir, "the first run")) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> run(tiny(
+                    TrainingSettings.Mode.RESIZED, dir).epochs(1).build(), canvases(ClutteredFashionMnist.Split.TRAIN,
+                    8), canvases(ClutteredFashionMnist.Split.VAL, 4), new java.util.ArrayList<>()));
+            assertTrue(e.getMessage().contains("in use by another run") && e.getMessage().contains("the first run")
+                    && e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+        }
+        assertTrue(Files.notExists(dir.resolve("checkpoint.pth")), "the refused run wrote nothing");
+    }
+
+    @Test
+    void unclearSituationsGetClearMessages() throws Exception {
+        ImageDataset train = canvases(ClutteredFashionMnist.Split.TRAIN, 8);
+        ImageDataset val = canvases(ClutteredFashionMnist.Split.VAL, 4);
+        String log = run(tiny(TrainingSettings.Mode.RESIZED, tmp.resolve("fresh")).epochs(1).resume(true).build(),
+                train, val, new java.util.ArrayList<>());
+        assertTrue(log.contains("nothing to resume"), log);
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class, () -> new TrainingRun(
+                tiny(TrainingSettings.Mode.ANCHORNET, tmp.resolve("small")).inputSize(64).build(),
+                new PrintWriter(new StringWriter())));
+        assertTrue(small.getMessage().contains("smaller than the 95 px window"), small.getMessage());
+        ImageDataset otherClasses = new ImageDataset() {
+            public int size() { return val.size(); }
+            public List<String> classNames() { return List.of("cat", "dog"); }
+            public int label(int i) { return 0; }
+            public String id(int i) { return val.id(i); }
+            public Sample load(int i) throws ImageDecoder.BadImageException { return val.load(i); }
+        };
+        IllegalArgumentException classes = assertThrows(IllegalArgumentException.class, () -> run(tiny(
+                TrainingSettings.Mode.RESIZED, tmp.resolve("classes")).epochs(1).build(), train, otherClasses,
+                new java.util.ArrayList<>()));
+        assertTrue(classes.getMessage().contains("validation classes"), classes.getMessage());
+        Path file = Files.writeString(tmp.resolve("a-file"), "not a folder");
+        java.io.IOException notDir = assertThrows(java.io.IOException.class, () -> run(tiny(
+                TrainingSettings.Mode.RESIZED, file).epochs(1).build(), train, val, new java.util.ArrayList<>()));
+        assertTrue(notDir.getMessage().contains("is a file"), notDir.getMessage());
     }
 }
