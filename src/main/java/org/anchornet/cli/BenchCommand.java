@@ -122,14 +122,15 @@ final class BenchCommand implements Callable<Integer> {
         if (cascade.fromPackage()) {
             throw new IllegalArgumentException("--replay-table runs random weights; it takes no --cascade");
         }
-        if (cascade.thresholds == null || cascade.thresholds.size() != table.stages()) {
+        List<Double> thresholds = cascade.thresholds();
+        if (thresholds == null || thresholds.size() != table.stages()) {
             throw new IllegalArgumentException("--replay-table needs --thresholds, one per table stage ("
                     + table.stages() + ")");
         }
         if (table.images() < usable) {
             throw new IllegalArgumentException("the table has only " + table.images() + " images");
         }
-        double[] t = CascadeConfig.exitThresholds(cascade.thresholds);
+        double[] t = CascadeConfig.exitThresholds(thresholds);
         int[] exits = new int[usable];
         for (int i = 0; i < usable; i++) {
             final int row = i;

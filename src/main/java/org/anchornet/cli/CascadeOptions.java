@@ -42,9 +42,9 @@ final class CascadeOptions {
     @Option(names = "--patch-pretrained", description = "Patch network weights.")
     Path patch;
 
-    @Option(names = "--thresholds", arity = "1..*", converter = Converters.Threshold.class,
-            description = "One exit threshold per stage (glance + top-k); 'none' for a stage that never exits early.")
-    List<Double> thresholds;
+    @Option(names = "--thresholds", arity = "1..*", description = "One exit threshold per stage (glance + top-k);"
+            + " 'none' for a stage that never exits early.")
+    List<String> thresholdValues;
 
     @Option(names = "--table-file", description = "Fit thresholds on this (validation) exit table instead...")
     Path table;
@@ -81,6 +81,11 @@ final class CascadeOptions {
     @Option(names = "--labels", description = "Class names, one per line (default: the data's classes, else"
             + " ImageNet's 1000).")
     Path labels;
+
+    /** The --thresholds values, checked ('none' → null, never early). */
+    List<Double> thresholds() {
+        return Converters.each(thresholdValues, "--thresholds", new Converters.Threshold());
+    }
 
     /** Whether the networks come from a package. */
     boolean fromPackage() {
@@ -132,6 +137,7 @@ final class CascadeOptions {
                 .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(resized))
                 .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(patch));
         CascadeConfig config = b.build();
+        List<Double> thresholds = thresholds();
         if (thresholds != null) {
             if (table != null || budget != null) {
                 throw new IllegalArgumentException("give --thresholds or --table-file with --budget, not both");
@@ -214,6 +220,7 @@ final class CascadeOptions {
         contradiction("--iou-thresholds", iouThresholds, c.iouThresholds(), "iou_thresholds");
         // the last stage takes every image still in, so its entry does not matter
         int stages = c.thresholds().size();
+        List<Double> thresholds = thresholds();
         if (thresholds != null && (thresholds.size() != stages || !thresholds.subList(0, stages - 1)
                 .equals(c.thresholds().subList(0, stages - 1)))) {
             throw contradicts("--thresholds " + thresholds, "thresholds " + c.thresholds());

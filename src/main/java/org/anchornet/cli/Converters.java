@@ -1,5 +1,7 @@
 package org.anchornet.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -34,6 +36,40 @@ final class Converters {
             }
             return t;
         }
+    }
+
+    /** Any number, infinities included ('inf', '-inf'), but not NaN. */
+    static final class Number implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.equals("inf") || v.equals("+inf")) {
+                return Double.POSITIVE_INFINITY;
+            }
+            if (v.equals("-inf")) {
+                return Double.NEGATIVE_INFINITY;
+            }
+            return number(value);
+        }
+    }
+
+    /**
+     * Values of a many-valued option, converted after parsing: picocli stops taking values at the first it cannot
+     * convert and would report "unmatched argument" instead of what is wrong with it.
+     */
+    static List<Double> each(List<String> raw, String option, ITypeConverter<Double> converter) {
+        if (raw == null) {
+            return null;
+        }
+        List<Double> out = new ArrayList<>();
+        for (String v : raw) {
+            try {
+                out.add(converter.convert(v));
+            } catch (Exception e) {
+                throw new IllegalArgumentException("Invalid value for option '" + option + "': " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** A positive whole number. */

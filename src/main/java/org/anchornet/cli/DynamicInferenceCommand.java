@@ -48,14 +48,16 @@ final class DynamicInferenceCommand implements Callable<Integer> {
     Mode mode;
 
     static final class Mode {
-        @Option(names = "--thresholds", arity = "1..*", description = "One threshold per stage (fewer than the table's"
-                + " stages scores only the first stages, as the reference script does).")
-        List<Double> thresholds;
+        @Option(names = "--thresholds", arity = "1..*", description = "One"
+                + " threshold per stage (fewer than the table's stages scores only the first stages, as the reference"
+                + " script does); 'inf' for a stage that never exits.")
+        List<String> thresholds;
 
         @Option(names = "--thresholds-file", description = "A file with one threshold vector per line.")
         Path thresholdsFile;
 
-        @Option(names = "--budget", description = "Fit thresholds with mean cost ≤ this many G multiply-adds on"
+        @Option(names = "--budget", converter = Converters.PositiveDouble.class, description = "Fit thresholds with"
+                + " mean cost ≤ this many G multiply-adds on"
                 + " validation, report them on test.")
         Double budget;
 
@@ -113,7 +115,8 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (mode.thresholds != null || mode.thresholdsFile != null) {
             List<double[]> vectors = mode.thresholds != null
-                    ? List.of(mode.thresholds.stream().mapToDouble(Double::doubleValue).toArray())
+                    ? List.of(Converters.each(mode.thresholds, "--thresholds", new Converters.Number()).stream()
+                            .mapToDouble(Double::doubleValue).toArray())
                     : readVectors(mode.thresholdsFile);
             List<Outcome> outcomes = new ArrayList<>();
             for (double[] v : vectors) {

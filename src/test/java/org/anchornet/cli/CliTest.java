@@ -86,4 +86,22 @@ class CliTest {
         assertTrue(r.out().contains("module.conv1.weight: float32 [16, 3, 3, 3]"), r.out());
         assertTrue(r.out().contains("epoch: 3"), r.out());
     }
+
+    @Test
+    void badValuesAreOneLineErrorsThatSayWhatTheValueMustBe() {
+        String table = Fixtures.file("reference_table.pth").toString();
+        String[][] cases = {
+            {"'NaN' is not a number", "dynamic-inference", "--table-file", table, "--thresholds", "0.5", "NaN"},
+            {"must be a positive number", "dynamic-inference", "--table-file", table, "--budget", "-1"},
+            {"must be at least 1, got 0", "predict", "--topk", "0", "x.png"},
+            {"must lie in [0, 1]", "predict", "--iou", "1.5", "x.png"},
+            {"is not a whole number", "classify", "--batch-size", "many", "x.png"},
+        };
+        for (String[] c : cases) {
+            Run r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), String.join(" ", c));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(c[0]), c[0] + " in: " + r.err());
+        }
+    }
 }
