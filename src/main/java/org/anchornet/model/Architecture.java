@@ -18,7 +18,10 @@ public record Architecture(String name, Family family, IntFunction<TorchModule> 
     public enum Family {
         ANCHORNET,
         DENSENET,
-        RESNET
+        RESNET,
+        MOBILENET,
+        EFFICIENTNET,
+        REGNET
     }
 
     /** Side of the square input used to create parameters; spatial size does not change parameter shapes. */

@@ -22,6 +22,9 @@ public final class Architectures {
         resnet("resnet50", ResNet.BlockType.BOTTLENECK, List.of(3, 4, 6, 3));
         resnet("resnet101", ResNet.BlockType.BOTTLENECK, List.of(3, 4, 23, 3));
         resnet("resnet152", ResNet.BlockType.BOTTLENECK, List.of(3, 8, 36, 3));
+        add("mobilenet_v3_large", Family.MOBILENET, MobileNetV3::large);
+        add("efficientnet_b0", Family.EFFICIENTNET, EfficientNet::b0);
+        add("regnet_y_800mf", Family.REGNET, n -> RegNet.of(RegNet.Config.Y_800MF, n));
     }
 
     private Architectures() {}

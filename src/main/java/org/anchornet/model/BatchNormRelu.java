@@ -34,7 +34,7 @@ final class BatchNormRelu implements FoldableBatchNorm {
     @Override
     public void fold(boolean overwrite) {
         unfold();
-        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
+        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.epsilonOf(batchNorm)).sqrt();
                 NDArray gain = parameter(batchNorm, "gamma").div(std);
                 NDArray meanShift = parameter(batchNorm, "runningMean").mul(gain);
                 NDArray offset = parameter(batchNorm, "beta").sub(meanShift)) {

@@ -49,7 +49,7 @@ public final class ConvBatchNorm implements FoldableBatchNorm {
         unfold();
         NDArray weight = parameter(conv, "weight");
         // Results of DJL ops attach to their first operand's manager (the model's), so intermediates are closed here.
-        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.BATCH_NORM_EPSILON).sqrt();
+        try (NDArray std = parameter(batchNorm, "runningVar").add(Layers.epsilonOf(batchNorm)).sqrt();
                 NDArray scale = parameter(batchNorm, "gamma").div(std);
                 NDArray meanShift = parameter(batchNorm, "runningMean").mul(scale);
                 NDArray column = scale.reshape(-1, 1, 1, 1)) {

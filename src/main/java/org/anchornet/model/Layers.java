@@ -30,7 +30,27 @@ public final class Layers {
 
     /** torch's defaults: eps 1e-5, momentum 0.1 (DJL counts momentum the other way round). */
     public static Block batchNorm() {
-        return BatchNorm.builder().optEpsilon(BATCH_NORM_EPSILON).optMomentum(0.9f).build();
+        return batchNorm(BATCH_NORM_EPSILON, 0.1f);
+    }
+
+    /** A batch norm with torch's {@code eps} and {@code momentum} (e.g. MobileNetV3's 0.001 and 0.01). */
+    public static Block batchNorm(float epsilon, float torchMomentum) {
+        Block bn = BatchNorm.builder().optEpsilon(epsilon).optMomentum(1 - torchMomentum).build();
+        EPSILONS.put(bn, epsilon);
+        return bn;
+    }
+
+    // DJL keeps a batch norm's epsilon private; folding needs it (blocks compare by identity)
+    private static final java.util.Map<Block, Float> EPSILONS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The epsilon a batch norm made here was built with. */
+    static float epsilonOf(Block batchNorm) {
+        Float e = EPSILONS.get(batchNorm);
+        if (e == null) {
+            throw new IllegalArgumentException("not a batch norm made by Layers.batchNorm: " + batchNorm);
+        }
+        return e;
     }
 
     public static Linear linear(int outFeatures) {
@@ -50,6 +70,26 @@ public final class Layers {
         }
         NDArray y = x.mul(gate);
         gate.close();
+        x.close();
+        return y;
+    }
+
+    /** relu6(x + 3) / 6, torch's Hardsigmoid, closing {@code x}. */
+    public static NDArray hardSigmoidAndFree(NDArray x) {
+        NDArray y;
+        try (NDArray shifted = x.add(3f); NDArray clipped = shifted.clip(0f, 6f)) {
+            y = clipped.div(6f);
+        }
+        x.close();
+        return y;
+    }
+
+    /** x · relu6(x + 3) / 6, torch's Hardswish, closing {@code x}. */
+    public static NDArray hardSwishAndFree(NDArray x) {
+        NDArray y;
+        try (NDArray shifted = x.add(3f); NDArray clipped = shifted.clip(0f, 6f); NDArray gate = clipped.div(6f)) {
+            y = x.mul(gate);
+        }
         x.close();
         return y;
     }

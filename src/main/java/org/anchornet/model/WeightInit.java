@@ -15,7 +15,9 @@ import org.anchornet.model.Architecture.Family;
  * same network on every engine and device:
  * AnchorNet: conv ~ N(0, 2/fan_out), conv bias 0, linear ~ N(0, 0.001²), linear bias 0;
  * DenseNet: conv ~ N(0, 2/fan_in), linear ~ U(±1/√fan_in), linear bias 0;
- * ResNet: conv ~ N(0, 2/fan_out), linear weight and bias ~ U(±1/√fan_in).
+ * ResNet: conv ~ N(0, 2/fan_out), linear weight and bias ~ U(±1/√fan_in);
+ * MobileNetV3 and RegNet: conv ~ N(0, 2/fan_out), linear ~ N(0, 0.01²), biases 0;
+ * EfficientNet: conv ~ N(0, 2/fan_out), linear ~ U(±1/√out_features), biases 0.
  * Batch norms start at weight 1, bias 0, mean 0, var 1 everywhere.
  */
 final class WeightInit {
@@ -60,10 +62,14 @@ final class WeightInit {
             long receptive = shape[2] * shape[3];
             long fanIn = shape[1] * receptive;
             long fanOut = shape[0] * receptive;
-            double std = Math.sqrt(2.0 / (family == Family.DENSENET ? fanIn : fanOut));
+            double std = Math.sqrt(2.0 / (family == Family.DENSENET ? fanIn : fanOut)); // kaiming_normal_
             fillNormal(values, std, random);
         } else if (family == Family.ANCHORNET) {
             fillNormal(values, 0.001, random);
+        } else if (family == Family.MOBILENET || family == Family.REGNET) {
+            fillNormal(values, 0.01, random);
+        } else if (family == Family.EFFICIENTNET) {
+            fillUniform(values, 1 / Math.sqrt(shape[0]), random);
         } else {
             fillUniform(values, 1 / Math.sqrt(shape[1]), random);
         }

@@ -51,6 +51,22 @@ class ModelParityTest {
                 .build(), "resnet_bottleneck_1111");
     }
 
+    /** The light backbones of GFNet's comparisons, with every batch norm's statistics and affine terms randomized. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mobilenet_v3_large", "efficientnet_b0",
+        "regnet_y_800mf"})
+    void lightBackbonesMatchTorchvisionInEvalModeAndFolded(String arch) throws Exception {
+        assertLogitsMatch(Architectures.get(arch).build(1000), arch);
+        Map<String, Object> io = TorchReader.readDict(Fixtures.file(arch + "_io.pth"));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchModule net = Architectures.get(arch).loadForInference(manager, 1000, Fixtures.file(arch
+                    + "_state.pth"));
+            NDArray x = ((TorchTensor) io.get("x")).toNDArray(manager);
+            NDArray logits = net.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            assertClose((TorchTensor) io.get("logits"), logits, 1e-3, arch + " folded logits");
+        }
+    }
+
     private static void assertLogitsMatch(TorchModule net, String fixture) throws Exception {
         Map<String, Object> io = TorchReader.readDict(Fixtures.file(fixture + "_io.pth"));
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -64,11 +80,12 @@ class ModelParityTest {
 
     @Test
     void stateDictKeysAndOrderAreTorchs() throws Exception {
-        for (String fixture : List.of("anchornet_state", "densenet121_state", "resnet_bottleneck_1111_state")) {
+        for (String fixture : List.of("anchornet_state", "densenet121_state", "resnet_bottleneck_1111_state",
+                "mobilenet_v3_large_state", "efficientnet_b0_state", "regnet_y_800mf_state")) {
             Map<String, TorchTensor> expected = StateDicts.load(Fixtures.file(fixture + ".pth"));
-            TorchModule net = fixture.startsWith("anchornet") ? Architectures.get("anchornet").build(1000)
-                    : fixture.startsWith("densenet") ? Architectures.get("densenet121").build(1000)
-                    : ResNet.builder().setLayers(List.of(1, 1, 1, 1)).build();
+            String arch = fixture.substring(0, fixture.length() - "_state".length());
+            TorchModule net = fixture.startsWith("resnet_bottleneck") ? ResNet.builder().setLayers(List.of(1, 1, 1, 1))
+                    .build() : Architectures.get(arch).build(1000);
             try (NDManager manager = NDManager.newBaseManager()) {
                 net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 224, 224));
                 long tracked = StateDictMapper.load(net, expected);
