@@ -130,41 +130,207 @@ public final class EarlyExitEngine {
     /** Classifies an N×3×S×S batch (already preprocessed) under an exit policy. */
     public List<Prediction> run(NDArray images, ExitPolicy policy) {
         int n = (int) images.getShape().get(0);
-        Trace[] traces = new Trace[n];
-        for (int i = 0; i < n; i++) {
-            traces[i] = new Trace();
+        Prediction[] out = new Prediction[n];
+        Flight<Integer> flight = begin(images, java.util.stream.IntStream.range(0, n).boxed().toList());
+        try {
+            while (flight.size() > 0) {
+                Step<Integer> step = step(flight, policy);
+                step.finished().forEach(f -> out[f.tag()] = f.prediction());
+                flight = step.survivors();
+            }
+        } finally {
+            flight.close();
         }
-        try (NDManager scope = images.getManager().newSubManager()) {
-            // Everything computed from the batch attaches to the batch's manager; borrowing the batch into this scope
-            // frees all of it when the call returns (the batch itself goes back to its owner).
-            images.tempAttach(scope);
-            ParameterStore store = new ParameterStore(scope, false);
-            Survivors in = new Survivors(images, glance(store, images));
-            for (int stage = 0; ; stage++) {
-                if (stage > 0) {
-                    if (in.proposals == null) {
-                        in.proposals = propose(store, in.images);
-                        recordProposals(in, traces);
-                    }
-                    NDArray patchLogits = patch(store, in, stage - 1);
-                    recordWindowOutcomes(patchLogits, in.active, traces);
-                    in.logits = in.logits.add(patchLogits);
-                    calls.addAndGet(stage, in.active.length);
-                }
-                int[] stay = recordStage(stage, in, policy, traces);
-                if (stay.length == 0) {
-                    break;
-                }
-                if (stay.length < in.active.length) {
-                    in = in.keep(stay, scope);
-                }
+        return List.of(out);
+    }
+
+    /**
+     * Images about to go through the stages, one {@link #step} at a time: the server uses this to answer a request as
+     * soon as its image leaves, and to merge the survivors of different requests at the same stage.
+     *
+     * @param images N×3×S×S, preprocessed; copied, so the caller keeps its array
+     * @param tags one per image, handed back with its prediction
+     */
+    public <T> Flight<T> begin(NDArray images, List<T> tags) {
+        if (tags.size() != images.getShape().get(0)) {
+            throw new IllegalArgumentException(tags.size() + " tags for " + images.getShape().get(0) + " images");
+        }
+        NDManager own = NDManager.newBaseManager(images.getDevice());
+        NDArray copy = images.duplicate();
+        copy.attach(own);
+        List<Trace> traces = new ArrayList<>();
+        for (int i = 0; i < tags.size(); i++) {
+            traces.add(new Trace());
+        }
+        int[] ids = java.util.stream.IntStream.range(0, tags.size()).toArray();
+        return new Flight<>(own, copy, null, null, 0, ids, tags, traces);
+    }
+
+    /** Flights at the same stage as one (e.g. survivors of several requests), closing the parts. */
+    public <T> Flight<T> merge(List<Flight<T>> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int stage = parts.get(0).stage;
+        boolean proposed = parts.get(0).proposals != null;
+        for (Flight<T> f : parts) {
+            if (f.stage != stage || (f.proposals != null) != proposed) {
+                throw new IllegalArgumentException("only flights at the same stage merge");
             }
         }
-        List<Prediction> out = new ArrayList<>(n);
-        for (Trace t : traces) {
-            out.add(t.toPrediction(costs));
+        NDManager own = NDManager.newBaseManager(parts.get(0).images.getDevice());
+        NDArray images = NDArrays.concat(new NDList(parts.stream().map(f -> f.images).toArray(NDArray[]::new)), 0);
+        images.attach(own);
+        NDArray logits = null;
+        if (stage > 0) {
+            logits = NDArrays.concat(new NDList(parts.stream().map(f -> f.logits).toArray(NDArray[]::new)), 0);
+            logits.attach(own);
         }
-        return out;
+        List<Proposals> proposals = new ArrayList<>();
+        List<T> tags = new ArrayList<>();
+        List<Trace> traces = new ArrayList<>();
+        int[] ids = parts.stream().flatMapToInt(f -> Arrays.stream(f.ids)).toArray();
+        for (Flight<T> f : parts) {
+            if (proposed) {
+                proposals.add(f.proposals);
+            }
+            tags.addAll(f.tags);
+            traces.addAll(f.traces);
+            f.close();
+        }
+        return new Flight<>(own, images, logits, proposed ? Proposals.concat(proposals) : null, stage, ids, tags,
+                traces);
+    }
+
+    /**
+     * Computes the flight's next stage for every image in it: the images the policy lets leave (and every image at
+     * the last stage) are finished; the others go on in {@link Step#survivors}. The flight is closed.
+     */
+    public <T> Step<T> step(Flight<T> flight, ExitPolicy policy) {
+        int stage = flight.stage;
+        if (stage >= stages) {
+            throw new IllegalArgumentException("the flight went through every stage already");
+        }
+        // Every result attaches to the flight's own manager (DJL attaches to the first operand's): closing the flight
+        // frees all of a step's intermediates; the survivors' arrays are moved out first.
+        try (Flight<T> done = flight) {
+            ParameterStore store = new ParameterStore(done.own, false);
+            NDArray logits;
+            Proposals proposals = done.proposals;
+            if (stage == 0) {
+                logits = glance(store, done.images);
+            } else {
+                if (proposals == null) {
+                    proposals = propose(store, done.images);
+                    recordProposals(proposals, done.traces);
+                }
+                NDArray patchLogits = patch(store, done.images, proposals, stage - 1);
+                recordWindowOutcomes(patchLogits, done.traces);
+                logits = done.logits.add(patchLogits);
+                calls.addAndGet(stage, done.size());
+            }
+            int[] stay = recordStage(stage, logits, done.ids, policy, done.traces);
+            boolean[] staying = new boolean[done.size()];
+            for (int k : stay) {
+                staying[k] = true;
+            }
+            List<Finished<T>> finished = new ArrayList<>();
+            for (int k = 0; k < done.size(); k++) {
+                if (!staying[k]) {
+                    finished.add(new Finished<>(done.tags.get(k), done.traces.get(k).toPrediction(costs)));
+                }
+            }
+            return new Step<>(finished, survivors(done, stay, logits, proposals));
+        }
+    }
+
+    /** The images of a flight that stay, their arrays moved to a new flight. */
+    private <T> Flight<T> survivors(Flight<T> flight, int[] stay, NDArray logits, Proposals proposals) {
+        NDManager own = NDManager.newBaseManager(flight.images.getDevice());
+        if (stay.length == 0) {
+            return new Flight<>(own, null, null, null, flight.stage + 1, new int[0], List.of(), List.of());
+        }
+        NDArray keptImages = flight.images;
+        NDArray keptLogits = logits;
+        if (stay.length < flight.size()) {
+            NDArray index = flight.own.create(Arrays.stream(stay).asLongStream().toArray());
+            keptImages = flight.images.get(new NDIndex("{}", index));
+            keptLogits = logits.get(new NDIndex("{}", index));
+        }
+        keptImages.attach(own);
+        keptLogits.attach(own);
+        Proposals keptProposals = null;
+        if (proposals != null) {
+            List<List<Window>> windows = new ArrayList<>();
+            List<float[]> cams = new ArrayList<>();
+            for (int k : stay) {
+                windows.add(proposals.windows().get(k));
+                if (proposals.hasCams()) {
+                    cams.add(proposals.cams().get(k));
+                }
+            }
+            keptProposals = new Proposals(cams, windows);
+        }
+        List<T> tags = new ArrayList<>();
+        List<Trace> traces = new ArrayList<>();
+        int[] ids = new int[stay.length];
+        for (int i = 0; i < stay.length; i++) {
+            tags.add(flight.tags.get(stay[i]));
+            traces.add(flight.traces.get(stay[i]));
+            ids[i] = flight.ids[stay[i]];
+        }
+        return new Flight<>(own, keptImages, keptLogits, keptProposals, flight.stage + 1, ids, tags, traces);
+    }
+
+    /** An image that left, with the tag it came with. */
+    public record Finished<T>(T tag, Prediction prediction) {}
+
+    /** What a step produced: the images that left, and the flight of those that go on. */
+    public record Step<T>(List<Finished<T>> finished, Flight<T> survivors) {}
+
+    /**
+     * Images between stages: their input, their running logits, the windows proposed for them, and what each went
+     * through so far. Owns its arrays; {@link #step} and {@link #merge} close it.
+     */
+    public static final class Flight<T> implements AutoCloseable {
+        private final NDManager own;
+        private final NDArray images;
+        private final NDArray logits;
+        private final Proposals proposals;
+        private final int stage;
+        private final int[] ids;
+        private final List<T> tags;
+        private final List<Trace> traces;
+
+        private Flight(NDManager own, NDArray images, NDArray logits, Proposals proposals, int stage, int[] ids,
+                List<T> tags, List<Trace> traces) {
+            this.own = own;
+            this.images = images;
+            this.logits = logits;
+            this.proposals = proposals;
+            this.stage = stage;
+            this.ids = ids;
+            this.tags = tags;
+            this.traces = traces;
+        }
+
+        public int size() {
+            return ids.length;
+        }
+
+        /** The stage (0-based) this flight's images go through next. */
+        public int stage() {
+            return stage;
+        }
+
+        public List<T> tags() {
+            return List.copyOf(tags);
+        }
+
+        @Override
+        public void close() {
+            own.close();
+        }
     }
 
     /** Stage 1 on every image: the glance network on the whole image resized to the patch size. */
@@ -188,39 +354,38 @@ public final class EarlyExitEngine {
     }
 
     /** The patch network's logits on window {@code rank} of every image still in. */
-    private NDArray patch(ParameterStore store, Survivors in, int rank) {
-        List<List<Window>> windows = in.proposals.windows();
-        return chunked(in.images, (part, from) -> patchNetwork.forward(store, new NDList(PatchCropper.cropRank(part,
+    private NDArray patch(ParameterStore store, NDArray images, Proposals proposals, int rank) {
+        List<List<Window>> windows = proposals.windows();
+        return chunked(images, (part, from) -> patchNetwork.forward(store, new NDList(PatchCropper.cropRank(part,
                 windows.subList(from, from + (int) part.getShape().get(0)), rank)), false).singletonOrThrow());
     }
 
-    private static void recordProposals(Survivors in, Trace[] traces) {
-        for (int k = 0; k < in.active.length; k++) {
-            Trace t = traces[in.active[k]];
-            t.windows = in.proposals.windows().get(k);
-            t.cam = in.proposals.hasCams() ? in.proposals.cams().get(k) : null;
+    private static void recordProposals(Proposals proposals, List<Trace> traces) {
+        for (int k = 0; k < traces.size(); k++) {
+            Trace t = traces.get(k);
+            t.windows = proposals.windows().get(k);
+            t.cam = proposals.hasCams() ? proposals.cams().get(k) : null;
         }
     }
 
-    private static void recordWindowOutcomes(NDArray patchLogits, int[] active, Trace[] traces) {
+    private static void recordWindowOutcomes(NDArray patchLogits, List<Trace> traces) {
         Readout r = Readout.of(patchLogits);
-        for (int k = 0; k < active.length; k++) {
-            traces[active[k]].windowOutcomes.add(r.outcome(k));
+        for (int k = 0; k < traces.size(); k++) {
+            traces.get(k).windowOutcomes.add(r.outcome(k));
         }
     }
 
-    /** Records every image's prediction after a stage and returns the positions (in {@code in}) of those that stay. */
-    private int[] recordStage(int stage, Survivors in, ExitPolicy policy, Trace[] traces) {
-        Readout r = Readout.of(in.logits);
+    /** Records every image's prediction after a stage and returns the positions of those that stay. */
+    private int[] recordStage(int stage, NDArray logits, int[] ids, ExitPolicy policy, List<Trace> traces) {
+        Readout r = Readout.of(logits);
         boolean last = stage == stages - 1;
-        int[] stay = new int[in.active.length];
+        int[] stay = new int[ids.length];
         int staying = 0;
-        for (int k = 0; k < in.active.length; k++) {
-            int image = in.active[k];
+        for (int k = 0; k < ids.length; k++) {
             Prediction.StageOutcome outcome = r.outcome(k);
-            traces[image].stages.add(outcome);
-            if (last || policy.leaves(image, stage, outcome.confidence())) {
-                traces[image].probabilities = r.probabilities(k);
+            traces.get(k).stages.add(outcome);
+            if (last || policy.leaves(ids[k], stage, outcome.confidence())) {
+                traces.get(k).probabilities = r.probabilities(k);
             } else {
                 stay[staying++] = k;
             }
@@ -240,40 +405,6 @@ public final class EarlyExitEngine {
             parts.add(network.apply(input.get(new NDIndex("{}:{}", from, to)), from));
         }
         return NDArrays.concat(parts, 0);
-    }
-
-    /** The images still in: their input, running logits and proposals, and which image of the batch each is. */
-    private static final class Survivors {
-        NDArray images;
-        NDArray logits;
-        Proposals proposals;
-        int[] active;
-
-        Survivors(NDArray images, NDArray logits) {
-            this.images = images;
-            this.logits = logits;
-            this.active = new int[(int) images.getShape().get(0)];
-            Arrays.setAll(active, i -> i);
-        }
-
-        /** Only the survivors at the given positions. */
-        Survivors keep(int[] positions, NDManager scope) {
-            NDArray index = scope.create(Arrays.stream(positions).asLongStream().toArray());
-            Survivors next = new Survivors(images.get(new NDIndex("{}", index)), logits.get(new NDIndex("{}", index)));
-            next.active = Arrays.stream(positions).map(k -> active[k]).toArray();
-            if (proposals != null) {
-                List<List<Window>> windows = new ArrayList<>();
-                List<float[]> cams = new ArrayList<>();
-                for (int k : positions) {
-                    windows.add(proposals.windows().get(k));
-                    if (proposals.hasCams()) {
-                        cams.add(proposals.cams().get(k));
-                    }
-                }
-                next.proposals = new Proposals(cams, windows);
-            }
-            return next;
-        }
     }
 
     /** Softmax probabilities and top classes of a batch of logits, read once. */
@@ -296,7 +427,7 @@ public final class EarlyExitEngine {
     }
 
     /** What one image went through, filled stage by stage. */
-    private static final class Trace {
+    static final class Trace {
         final List<Prediction.StageOutcome> stages = new ArrayList<>();
         final List<Prediction.StageOutcome> windowOutcomes = new ArrayList<>();
         List<Window> windows = List.of();

@@ -170,6 +170,34 @@ class EarlyExitEngineTest {
     }
 
     @Test
+    void flightsFromDifferentBatchesMergeBetweenStagesAndGiveTheSamePredictions() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Prediction> whole = engine().run(x, EarlyExitEngine.ExitPolicy.never());
+            EarlyExitEngine e = engine();
+            // two "requests": images 0–4 and 5–11, each through the glance alone, then merged for the windows
+            var a = e.step(e.begin(x.get("0:5"), List.of(0, 1, 2, 3, 4)), EarlyExitEngine.ExitPolicy.never());
+            var b = e.step(e.begin(x.get("5:12"), List.of(5, 6, 7, 8, 9, 10, 11)), EarlyExitEngine.ExitPolicy.never());
+            var flight = e.merge(List.of(a.survivors(), b.survivors()));
+            assertEquals(12, flight.size());
+            assertEquals(1, flight.stage());
+            Prediction[] merged = new Prediction[12];
+            while (flight.size() > 0) {
+                var step = e.step(flight, EarlyExitEngine.ExitPolicy.never());
+                step.finished().forEach(f -> merged[f.tag()] = f.prediction());
+                flight = step.survivors();
+            }
+            for (int i = 0; i < 12; i++) {
+                assertEquals(whole.get(i).predicted(), merged[i].predicted(), "image " + i);
+                assertArrayEquals(whole.get(i).probabilities(), merged[i].probabilities(), 1e-5f, "image " + i);
+                assertEquals(whole.get(i).windows(), merged[i].windows(), "image " + i);
+            }
+            assertArrayEquals(new long[] {12, 12, 12, 12}, e.calls());
+            assertEquals(12, e.windowSourceCalls(), "AnchorNet ran once per image, on the merged flight");
+        }
+    }
+
+    @Test
     void stageCostsMustMatchStages() {
         assertThrows(IllegalArgumentException.class, () -> new EarlyExitEngine(glance, patch,
                 WindowSource.anchorNet(localizer), StageCosts.of(2, 100, 7)));
