@@ -1,0 +1,91 @@
+package org.anchornet.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.anchornet.engine.Cascade;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.CostCounter;
+import org.anchornet.model.TorchModule;
+import org.anchornet.serve.CascadeServer;
+import org.anchornet.serve.RequestBatcher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code anchornet serve}: the cascade over HTTP, with a web page. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve a cascade package over HTTP: POST /predictions ({\"input\": {\"image\": \"data:...\"}},"
+                + " Cog's shape), POST /classify (multipart upload), GET /health-check, /openapi.json, /metrics"
+                + " (Prometheus), and a web page at /. Concurrent requests are batched with early exit across them.",
+            "SIGTERM stops taking requests, answers those in flight, then exits."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--cascade", required = true, paramLabel = "PACKAGE", description = "The cascade package.")
+    Path cascadePath;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default"
+            + " ${DEFAULT-VALUE}: this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free"
+            + " one).")
+    int port;
+
+    @Option(names = "--max-batch", defaultValue = "32", converter = Converters.PositiveInt.class,
+            description = "Images per stage batch at most (default ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-wait-ms", defaultValue = "5", description = "How long a batch waits for more images"
+            + " (default ${DEFAULT-VALUE} ms).")
+    long maxWait;
+
+    @Option(names = "--queue", defaultValue = "256", converter = Converters.PositiveInt.class,
+            description = "Images that may wait before requests get 503 (default ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--max-body-mb", defaultValue = "20", converter = Converters.PositiveInt.class,
+            description = "Largest request body in MB (default ${DEFAULT-VALUE}).")
+    int maxBodyMb;
+
+    @Option(names = "--full-network", paramLabel = "CHECKPOINT", description = "Serve this full-resolution network"
+            + " (the cascade's architecture and preprocessing) instead of the cascade, for load comparisons.")
+    Path fullNetwork;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxWait < 0) {
+            throw new IllegalArgumentException("--max-wait-ms cannot be negative");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Cascade cascade = Cascade.load(cascadePath); NDManager manager = NDManager.newBaseManager()) {
+            TorchModule full = fullNetwork == null ? null : Architectures.get(cascade.config().arch())
+                    .loadForInference(manager, cascade.config().numClasses(), fullNetwork);
+            long fullCost = CostCounter.count(full != null ? full : Architectures.get(cascade.config().arch())
+                    .create(manager, cascade.config().numClasses(), 0), cascade.config().inputSize()).multiplyAdds();
+            CascadeServer.Settings settings = new CascadeServer.Settings(host, port, new RequestBatcher.Options(
+                    maxBatch, maxWait, queue), (long) maxBodyMb << 20, 60_000);
+            CascadeServer server = CascadeServer.start(cascade, full, fullCost, settings);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.shutdown(30_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    stopped.countDown();
+                }
+            }, "anchornet-shutdown"));
+            out.printf("serving %s on http://%s:%d/ (%s); ready%n", full != null ? "the full-resolution "
+                    + cascade.config().arch() : cascadePath, host, server.port(), String.join(", ",
+                    CascadeServer.endpoints()));
+            out.flush();
+            stopped.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,357 @@
+package org.anchornet.serve;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.UploadedFile;
+import io.javalin.http.staticfiles.Location;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.anchornet.data.ImageDecoder;
+import org.anchornet.data.RgbImage;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.EarlyExitEngine;
+import org.anchornet.engine.Prediction;
+import org.anchornet.engine.PredictionReport;
+import org.anchornet.model.TorchModule;
+
+/**
+ * The cascade over HTTP (Javalin), in the shape of a Cog predictor: {@code POST /predictions} with {@code {"input":
+ * {"image": "data:image/...;base64,..."}}}, {@code POST /classify} with a multipart upload, {@code GET /health-check},
+ * {@code /openapi.json}, {@code /metrics} (Prometheus), and a web page at {@code /}. Requests are batched across
+ * clients with early exit ({@link RequestBatcher}). Bad input is a 4xx JSON error; a full queue is 503 with
+ * Retry-After; {@link #shutdown} stops taking requests, answers those in flight, then stops. It never fetches a URL.
+ */
+public final class CascadeServer implements AutoCloseable {
+    /** Where and how the server listens and batches. */
+    public record Settings(String host, int port, RequestBatcher.Options batching, long maxBodyBytes,
+            long requestTimeoutMillis) {
+        public static Settings defaults() {
+            return new Settings("127.0.0.1", 8080, new RequestBatcher.Options(32, 5, 256), 20L << 20, 60_000);
+        }
+    }
+
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final String WEB = "/org/anchornet/serve/web";
+
+    private final Cascade cascade;
+    private final Settings settings;
+    private final RequestBatcher batcher;
+    private final ServeMetrics metrics;
+    private final long fullMultiplyAdds;
+    private final Javalin app;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean ready;
+    private volatile boolean stopping;
+
+    private CascadeServer(Cascade cascade, TorchModule fullNetwork, long fullMultiplyAdds, Settings settings) {
+        this.cascade = cascade;
+        this.settings = settings;
+        this.fullMultiplyAdds = fullMultiplyAdds;
+        RequestBatcher[] holder = new RequestBatcher[1];
+        this.metrics = new ServeMetrics(fullMultiplyAdds, () -> holder[0] == null ? 0 : holder[0].queueDepth());
+        this.batcher = fullNetwork == null ? RequestBatcher.cascade(cascade, settings.batching(), metrics)
+                : RequestBatcher.fullNetwork(cascade, fullNetwork, fullMultiplyAdds, settings.batching(), metrics);
+        holder[0] = batcher;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = settings.maxBodyBytes();
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = WEB;
+                files.location = Location.CLASSPATH;
+            });
+            config.jetty.multipartConfig.maxFileSize(settings.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBodyBytes(),
+                    io.javalin.config.SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE,
+                    settings.maxBodyBytes()), io.javalin.config.SizeUnit.BYTES);
+        });
+        routes();
+    }
+
+    /**
+     * Starts serving a cascade: warms every stage up, then listens.
+     *
+     * @param fullNetwork the full-resolution network to serve instead (side-by-side load measurements), or null
+     * @param fullMultiplyAdds its cost per image (the saving the metrics report is against it)
+     */
+    public static CascadeServer start(Cascade cascade, TorchModule fullNetwork, long fullMultiplyAdds,
+            Settings settings) {
+        CascadeServer server = new CascadeServer(cascade, fullNetwork, fullMultiplyAdds, settings);
+        server.app.start(settings.host(), settings.port());
+        server.warmUp();
+        server.metrics.startCounting();
+        server.ready = true;
+        return server;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public boolean ready() {
+        return ready && !stopping;
+    }
+
+    /** One batch through every stage, so that the first request does not pay for kernel creation. */
+    private void warmUp() {
+        int side = cascade.config().inputSize();
+        try (NDManager m = NDManager.newBaseManager()) {
+            cascade.engine().run(m.zeros(new Shape(2, 3, side, side)), EarlyExitEngine.ExitPolicy.never());
+        }
+        batcher.submit(new float[3 * side * side]).join();
+    }
+
+    private void routes() {
+        app.post("/predictions", this::predictions);
+        app.post("/classify", this::classifyUpload);
+        app.get("/health-check", ctx -> {
+            String status = stopping ? "STOPPING" : ready ? "READY" : "STARTING";
+            ctx.status(ready() ? 200 : 503).contentType("application/json").result(GSON.toJson(Map.of("status",
+                    status)));
+        });
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
+        app.get("/metrics", ctx -> ctx.contentType(ServeMetrics.contentType()).result(metrics.scrape()));
+        app.get("/api/info", ctx -> ctx.contentType("application/json").result(GSON.toJson(info())));
+        app.get("/api/stats", ctx -> ctx.contentType("application/json").result(GSON.toJson(metrics.summary())));
+        app.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status, e.getMessage(), e.outcome));
+        app.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, e.getStatus(), e.getMessage(),
+                ServeMetrics.Outcome.BAD_REQUEST));
+        app.exception(Exception.class, (e, ctx) -> fail(ctx, 500, "internal error: " + e, ServeMetrics.Outcome.ERROR));
+        app.error(404, ctx -> {
+            if (!ctx.result().isEmpty() && ctx.res().getContentType() != null
+                    && ctx.res().getContentType().startsWith("application/json")) {
+                return;
+            }
+            fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path(), null);
+        });
+    }
+
+    /** A client error with its status, shown as {@code {"status": "failed", "error": ...}}. */
+    static final class ApiError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final transient ServeMetrics.Outcome outcome;
+
+        ApiError(int status, String message) {
+            this(status, message, ServeMetrics.Outcome.BAD_REQUEST);
+        }
+
+        ApiError(int status, String message, ServeMetrics.Outcome outcome) {
+            super(message);
+            this.status = status;
+            this.outcome = outcome;
+        }
+    }
+
+    private void fail(Context ctx, int status, String message, ServeMetrics.Outcome outcome) {
+        if (outcome != null) {
+            metrics.request(outcome);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "failed");
+        body.put("error", message);
+        ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+    }
+
+    private void predictions(Context ctx) throws Exception {
+        checkBody(ctx);
+        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+        if (!type.startsWith("application/json")) {
+            throw new ApiError(415, "POST /predictions takes application/json ({\"input\": {\"image\":"
+                    + " \"data:image/png;base64,...\"}}), got " + (type.isEmpty() ? "no content type" : type)
+                    + "; upload files to POST /classify");
+        }
+        JsonObject input;
+        try {
+            JsonElement body = JsonParser.parseString(ctx.body());
+            if (!body.isJsonObject() || !body.getAsJsonObject().has("input")
+                    || !body.getAsJsonObject().get("input").isJsonObject()) {
+                throw new ApiError(400, "the body needs an \"input\" object: {\"input\": {\"image\": \"data:...\"}}");
+            }
+            input = body.getAsJsonObject().getAsJsonObject("input");
+        } catch (JsonParseException e) {
+            throw new ApiError(400, "malformed JSON: " + rootMessage(e));
+        }
+        JsonElement image = input.get("image");
+        if (image == null || !image.isJsonPrimitive() || !image.getAsJsonPrimitive().isString()) {
+            throw new ApiError(400, "\"input.image\" is required: a data URI or base64 string of the image");
+        }
+        answer(ctx, imageBytes(image.getAsString()), "input.image");
+    }
+
+    private void classifyUpload(Context ctx) throws Exception {
+        checkBody(ctx);
+        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+        if (!type.startsWith("multipart/form-data")) {
+            throw new ApiError(415, "POST /classify takes multipart/form-data with an \"image\" file (curl -F"
+                    + " image=@file.png), got " + (type.isEmpty() ? "no content type" : type));
+        }
+        UploadedFile file = ctx.uploadedFile("image");
+        if (file == null) {
+            throw new ApiError(400, "the form needs an \"image\" file field");
+        }
+        byte[] bytes;
+        try (InputStream in = file.content()) {
+            bytes = in.readAllBytes();
+        }
+        answer(ctx, bytes, file.filename());
+    }
+
+    private void checkBody(Context ctx) {
+        if (stopping) {
+            throw new ApiError(503, "the server is shutting down", ServeMetrics.Outcome.UNAVAILABLE);
+        }
+        long length = ctx.contentLength();
+        if (length > settings.maxBodyBytes()) {
+            throw new ApiError(413, "the body has " + length + " bytes, more than the " + settings.maxBodyBytes()
+                    + " accepted");
+        }
+    }
+
+    /** The image of a data URI or plain base64; URLs are refused, never fetched. */
+    static byte[] imageBytes(String value) {
+        String v = value.strip();
+        String lower = v.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:")
+                || lower.startsWith("ftp://")) {
+            throw new ApiError(400, "the server never fetches URLs: send the image itself as a data URI"
+                    + " (data:image/png;base64,...)");
+        }
+        if (lower.startsWith("data:")) {
+            int comma = v.indexOf(',');
+            if (comma < 0 || !lower.substring(0, comma).endsWith(";base64")) {
+                throw new ApiError(400, "the data URI must be base64 (data:image/...;base64,...)");
+            }
+            v = v.substring(comma + 1);
+        }
+        try {
+            // strict: the MIME decoder would skip stray characters and decode garbage to nothing
+            return Base64.getDecoder().decode(v.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "the image is not valid base64 (" + e.getMessage() + ")");
+        }
+    }
+
+    private void answer(Context ctx, byte[] bytes, String name) throws Exception {
+        long t0 = System.nanoTime();
+        RgbImage image;
+        try {
+            image = ImageDecoder.decode(bytes, name);
+        } catch (ImageDecoder.BadImageException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        inFlight.incrementAndGet();
+        try {
+            Prediction p;
+            try {
+                p = batcher.submit(cascade.preprocess(image)).get(settings.requestTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RequestBatcher.OverloadedException e) {
+                ctx.header("Retry-After", "1");
+                throw new ApiError(503, e.getMessage(), ServeMetrics.Outcome.OVERLOADED);
+            } catch (IllegalStateException e) {
+                throw new ApiError(503, e.getMessage(), ServeMetrics.Outcome.UNAVAILABLE);
+            } catch (TimeoutException e) {
+                throw new ApiError(503, "no answer within " + settings.requestTimeoutMillis() + " ms",
+                        ServeMetrics.Outcome.UNAVAILABLE);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("classification failed: " + e.getCause(), e.getCause());
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "succeeded");
+            PredictionReport report = PredictionReport.of(name, p, cascade.config());
+            if ("1".equals(ctx.queryParam("figures")) || "true".equals(ctx.queryParam("figures"))) {
+                body.put("output", withFigures(report, image, p));
+            } else {
+                body.put("output", report);
+            }
+            metrics.request(ServeMetrics.Outcome.OK);
+            metrics.answered(p, (System.nanoTime() - t0) / 1e9);
+            ctx.contentType("application/json").result(GSON.toJson(body));
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private Map<String, Object> withFigures(PredictionReport report, RgbImage image, Prediction p) throws IOException {
+        Map<String, Object> out = GSON.fromJson(GSON.toJson(report), Map.class);
+        out.put("figures", Figures.dataUris(cascade.config().evaluationImage(image), p, report, cascade.config()));
+        out.put("full_network_gmacs", fullMultiplyAdds / 1e9);
+        return out;
+    }
+
+    private Map<String, Object> info() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("arch", cascade.config().arch());
+        m.put("classes", cascade.config().classes());
+        m.put("input_size", cascade.config().inputSize());
+        m.put("stages", cascade.config().stages());
+        m.put("stage_gmacs", cascade.config().stageCosts().stream().map(c -> c / 1e9).toList());
+        m.put("full_network_gmacs", fullMultiplyAdds / 1e9);
+        m.put("thresholds", cascade.config().thresholds());
+        return m;
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = CascadeServer.class.getResourceAsStream("/org/anchornet/serve/" + name)) {
+            if (in == null) {
+                throw new IOException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = String.valueOf(t.getMessage());
+        return m.lines().findFirst().orElse(m);
+    }
+
+    /**
+     * Stops taking requests (they get 503), answers every request in flight, then stops the HTTP server; waits at
+     * most {@code graceMillis}.
+     */
+    public void shutdown(long graceMillis) throws InterruptedException {
+        stopping = true;
+        long deadline = System.currentTimeMillis() + graceMillis;
+        batcher.drain(graceMillis);
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        app.stop();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        shutdown(settings.requestTimeoutMillis());
+    }
+
+    /** The names of the server's endpoints, for its help. */
+    public static List<String> endpoints() {
+        return List.of("POST /predictions", "POST /classify", "GET /health-check", "GET /openapi.json",
+                "GET /metrics", "GET /");
+    }
+}

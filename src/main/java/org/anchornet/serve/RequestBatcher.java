@@ -1,0 +1,296 @@
+package org.anchornet.serve;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.anchornet.engine.Cascade;
+import org.anchornet.engine.EarlyExitEngine;
+import org.anchornet.engine.Prediction;
+import org.anchornet.model.TorchModule;
+
+/**
+ * Early exit across concurrent requests. Requests queue (bounded); one worker thread takes the waiting images
+ * together (up to {@code maxBatch}, waiting at most {@code maxWait} for more once one is there) and runs the glance
+ * on them; each image that passes its threshold is answered at once, and the survivors wait at their next stage,
+ * where they join the survivors of other requests, so later stages run on batches gathered across requests. A stage
+ * runs when it has a full batch, when its oldest image has waited {@code maxWait}, or when nothing else is waiting.
+ *
+ * <p>Serving the full-resolution network instead ({@link #fullNetwork}) keeps the same queue and batching with a
+ * single stage, for side-by-side load measurements.
+ */
+public final class RequestBatcher implements AutoCloseable {
+    /** Batching and queueing limits. */
+    public record Options(int maxBatch, long maxWaitMillis, int queueCapacity) {
+        public Options {
+            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1) {
+                throw new IllegalArgumentException("max batch and queue capacity must be positive, the wait not"
+                        + " negative");
+            }
+        }
+    }
+
+    /** The queue is full: the caller should answer 503 and ask the client to retry. */
+    public static final class OverloadedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OverloadedException(int capacity) {
+            super("the server is at capacity (" + capacity + " images queued); retry shortly");
+        }
+    }
+
+    /** What the batcher reports as it works (metrics). */
+    public interface Listener {
+        void batch(int stage, int images);
+
+        void exited(int stage);
+    }
+
+    private record Request(float[] image, CompletableFuture<Prediction> answer, long enqueued) {}
+
+    private final Cascade cascade;
+    private final TorchModule full;
+    private final long fullMultiplyAdds;
+    private final Options options;
+    private final Listener listener;
+    private final EarlyExitEngine.ExitPolicy policy;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final Thread worker;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean accepting = true;
+    private volatile boolean running = true;
+
+    private RequestBatcher(Cascade cascade, TorchModule full, long fullMultiplyAdds, Options options,
+            Listener listener) {
+        this.cascade = cascade;
+        this.full = full;
+        this.fullMultiplyAdds = fullMultiplyAdds;
+        this.options = options;
+        this.listener = listener;
+        this.policy = EarlyExitEngine.ExitPolicy.thresholds(cascade.config().exitThresholds());
+        this.worker = new Thread(this::work, "anchornet-batcher");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /** Early exit with the cascade. */
+    public static RequestBatcher cascade(Cascade cascade, Options options, Listener listener) {
+        return new RequestBatcher(cascade, null, 0, options, listener);
+    }
+
+    /** The full-resolution network on the cascade's preprocessing, one stage. */
+    public static RequestBatcher fullNetwork(Cascade cascade, TorchModule network, long multiplyAdds, Options options,
+            Listener listener) {
+        return new RequestBatcher(cascade, network, multiplyAdds, options, listener);
+    }
+
+    /** Images waiting for their first stage. */
+    public int queueDepth() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues a preprocessed image; the future completes when it leaves the cascade.
+     *
+     * @throws OverloadedException when the queue is full
+     * @throws IllegalStateException when the batcher no longer accepts work (shutting down)
+     */
+    public CompletableFuture<Prediction> submit(float[] preprocessed) {
+        CompletableFuture<Prediction> answer = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (!accepting) {
+                throw new IllegalStateException("the server is shutting down");
+            }
+            if (queue.size() >= options.queueCapacity()) {
+                throw new OverloadedException(options.queueCapacity());
+            }
+            queue.add(new Request(preprocessed, answer, System.nanoTime()));
+            pending.incrementAndGet();
+            answer.whenComplete((p, e) -> pending.decrementAndGet());
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return answer;
+    }
+
+    private void work() {
+        Map<Integer, List<Waiting>> waiting = new TreeMap<>();
+        while (running) {
+            try {
+                List<Request> arrivals = take(waiting.isEmpty());
+                if (!arrivals.isEmpty()) {
+                    if (full != null) {
+                        classifyFull(arrivals);
+                    } else {
+                        startFlight(arrivals, waiting);
+                    }
+                }
+                advance(waiting, !arrivals.isEmpty() && queueDepth() > 0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException | Error e) {
+                failAll(waiting, e);
+            }
+        }
+        failAll(waiting, new IllegalStateException("the server stopped"));
+    }
+
+    /** A flight waiting at a stage, and since when. */
+    private record Waiting(EarlyExitEngine.Flight<CompletableFuture<Prediction>> flight, long since) {}
+
+    /** The next arrivals: waits for the first when idle, then up to {@code maxWait} for a full batch. */
+    private List<Request> take(boolean idle) throws InterruptedException {
+        List<Request> out = new ArrayList<>();
+        lock.lock();
+        try {
+            if (idle) {
+                while (queue.isEmpty() && running) {
+                    arrived.await(100, TimeUnit.MILLISECONDS);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.maxWaitMillis());
+            while (!queue.isEmpty() && queue.size() < options.maxBatch() && running) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !arrived.await(left, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            }
+            while (!queue.isEmpty() && out.size() < options.maxBatch()) {
+                out.add(queue.poll());
+            }
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
+    private NDArray stack(NDManager manager, List<Request> requests) {
+        int side = cascade.config().inputSize();
+        int per = 3 * side * side;
+        float[] all = new float[requests.size() * per];
+        for (int i = 0; i < requests.size(); i++) {
+            System.arraycopy(requests.get(i).image(), 0, all, i * per, per);
+        }
+        return manager.create(all, new Shape(requests.size(), 3, side, side));
+    }
+
+    private void startFlight(List<Request> arrivals, Map<Integer, List<Waiting>> waiting) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            var flight = cascade.engine().begin(stack(m, arrivals), arrivals.stream().map(Request::answer).toList());
+            waiting.computeIfAbsent(0, k -> new ArrayList<>()).add(new Waiting(flight, System.nanoTime()));
+        }
+    }
+
+    /**
+     * Runs each stage that has waiting images, earliest first: when it has a full batch, when its oldest image has
+     * waited {@code maxWait}, or when no new request is queued ({@code morePending} false).
+     */
+    private void advance(Map<Integer, List<Waiting>> waiting, boolean morePending) {
+        long now = System.nanoTime();
+        for (int stage : List.copyOf(waiting.keySet())) {
+            List<Waiting> here = waiting.get(stage);
+            int images = here.stream().mapToInt(w -> w.flight().size()).sum();
+            long oldest = here.stream().mapToLong(Waiting::since).min().orElse(now);
+            boolean due = stage == 0 || images >= options.maxBatch() || !morePending
+                    || now - oldest >= TimeUnit.MILLISECONDS.toNanos(options.maxWaitMillis());
+            if (!due) {
+                continue;
+            }
+            waiting.remove(stage);
+            var flight = cascade.engine().merge(here.stream().map(Waiting::flight).toList());
+            listener.batch(stage, flight.size());
+            var step = cascade.engine().step(flight, policy);
+            for (var done : step.finished()) {
+                listener.exited(done.prediction().exitStage());
+                done.tag().complete(done.prediction());
+            }
+            if (step.survivors().size() > 0) {
+                waiting.computeIfAbsent(stage + 1, k -> new ArrayList<>()).add(new Waiting(step.survivors(),
+                        System.nanoTime()));
+            } else {
+                step.survivors().close();
+            }
+        }
+    }
+
+    private void classifyFull(List<Request> arrivals) {
+        listener.batch(0, arrivals.size());
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = full.forward(new ParameterStore(m, false), new NDList(stack(m, arrivals)), false)
+                    .singletonOrThrow();
+            int classes = (int) logits.getShape().get(1);
+            float[] probs = logits.softmax(1).toFloatArray();
+            for (int i = 0; i < arrivals.size(); i++) {
+                float[] p = Arrays.copyOfRange(probs, i * classes, (i + 1) * classes);
+                int top = 0;
+                for (int c = 1; c < classes; c++) {
+                    top = p[c] > p[top] ? c : top;
+                }
+                Prediction.StageOutcome o = new Prediction.StageOutcome(top, p[top]);
+                listener.exited(1);
+                arrivals.get(i).answer().complete(new Prediction(top, p[top], 1, p, List.of(o), List.of(), List.of(),
+                        null, fullMultiplyAdds));
+            }
+        }
+    }
+
+    private void failAll(Map<Integer, List<Waiting>> waiting, Throwable cause) {
+        for (List<Waiting> list : waiting.values()) {
+            for (Waiting w : list) {
+                w.flight().tags().forEach(f -> f.completeExceptionally(cause));
+                w.flight().close();
+            }
+        }
+        waiting.clear();
+    }
+
+    /**
+     * Stops taking new requests, finishes every image already queued or in flight, then stops the worker (waits at
+     * most {@code timeoutMillis}).
+     */
+    public void drain(long timeoutMillis) throws InterruptedException {
+        accepting = false;
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline && (queueDepth() > 0 || inFlight())) {
+            Thread.sleep(10);
+        }
+        running = false;
+        lock.lock();
+        try {
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        worker.join(Math.max(1, deadline - System.currentTimeMillis()));
+    }
+
+    private boolean inFlight() {
+        return pending.get() > 0;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        drain(30_000);
+    }
+}

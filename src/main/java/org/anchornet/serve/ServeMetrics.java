@@ -1,0 +1,116 @@
+package org.anchornet.serve;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import org.anchornet.engine.Prediction;
+
+/**
+ * The server's Prometheus metrics (text format at {@code /metrics}): requests by outcome, exits per stage,
+ * multiply-adds spent and saved against the full-resolution network, request latency, images per stage batch, and
+ * the queue depth. Also the few numbers the web page shows.
+ */
+final class ServeMetrics implements RequestBatcher.Listener {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final Counter exits;
+    private final Counter spent;
+    private final Counter saved;
+    private final Histogram latency;
+    private final Histogram batches;
+    private final long fullMultiplyAdds;
+    private volatile boolean counting;
+
+    ServeMetrics(long fullMultiplyAdds, IntSupplier queueDepth) {
+        this.fullMultiplyAdds = fullMultiplyAdds;
+        requests = Counter.builder().name("anchornet_requests_total").help("Requests by outcome")
+                .labelNames("outcome").register(registry);
+        exits = Counter.builder().name("anchornet_exits_total").help("Images by the stage they left at (1 = glance)")
+                .labelNames("stage").register(registry);
+        spent = Counter.builder().name("anchornet_multiply_adds_spent_total")
+                .help("Multiply-adds the answered images cost").register(registry);
+        saved = Counter.builder().name("anchornet_multiply_adds_saved_total")
+                .help("Multiply-adds saved against running the full-resolution network on each answered image")
+                .register(registry);
+        latency = Histogram.builder().name("anchornet_request_seconds").help("Time from receiving an image to its"
+                + " answer").classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+                .labelNames("exit_stage").register(registry);
+        batches = Histogram.builder().name("anchornet_stage_batch_images").help("Images per batch a stage ran on")
+                .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).labelNames("stage").register(registry);
+        GaugeWithCallback.builder().name("anchornet_queue_depth").help("Images waiting for their first stage")
+                .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+    }
+
+    /** Outcomes of requests, as the {@code outcome} label says them. */
+    enum Outcome {
+        OK, BAD_REQUEST, OVERLOADED, UNAVAILABLE, ERROR;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    void request(Outcome outcome) {
+        requests.labelValues(outcome.label()).inc();
+    }
+
+    void answered(Prediction p, double seconds) {
+        spent.inc(p.multiplyAdds());
+        saved.inc(Math.max(0, fullMultiplyAdds - p.multiplyAdds()));
+        latency.labelValues(Integer.toString(p.exitStage())).observe(seconds);
+    }
+
+    /** From now on the batcher's work counts (the warm-up before it does not). */
+    void startCounting() {
+        counting = true;
+    }
+
+    @Override
+    public void batch(int stage, int images) {
+        if (!counting) {
+            return;
+        }
+        batches.labelValues(Integer.toString(stage + 1)).observe(images);
+    }
+
+    @Override
+    public void exited(int stage) {
+        if (!counting) {
+            return;
+        }
+        exits.labelValues(Integer.toString(stage)).inc();
+    }
+
+    /** The text exposition format. */
+    String scrape() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    /** Totals for the web page: requests answered, exits per stage, multiply-adds spent and saved. */
+    Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("answered", requests.labelValues(Outcome.OK.label()).get());
+        m.put("refused", requests.labelValues(Outcome.BAD_REQUEST.label()).get()
+                + requests.labelValues(Outcome.OVERLOADED.label()).get());
+        Map<String, Double> perStage = new LinkedHashMap<>();
+        exits.collect().getDataPoints().forEach(d -> perStage.put(d.getLabels().get("stage"), d.getValue()));
+        m.put("exits_per_stage", perStage);
+        m.put("gmacs_spent", spent.get() / 1e9);
+        m.put("gmacs_saved", saved.get() / 1e9);
+        return m;
+    }
+}
