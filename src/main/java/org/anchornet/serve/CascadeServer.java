@@ -67,12 +67,15 @@ public final class CascadeServer implements AutoCloseable {
         this.settings = settings;
         this.fullMultiplyAdds = fullMultiplyAdds;
         RequestBatcher[] holder = new RequestBatcher[1];
-        this.metrics = new ServeMetrics(fullMultiplyAdds, () -> holder[0] == null ? 0 : holder[0].queueDepth());
+        this.metrics = new ServeMetrics(fullMultiplyAdds, () -> holder[0] == null ? 0 : holder[0].queueDepth(),
+                inFlight::get);
         this.batcher = fullNetwork == null ? RequestBatcher.cascade(cascade, settings.batching(), metrics)
                 : RequestBatcher.fullNetwork(cascade, fullNetwork, fullMultiplyAdds, settings.batching(), metrics);
         holder[0] = batcher;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            // Jetty's own stop-at-shutdown would drop connections on SIGTERM; shutdown() stops it after the drain
+            config.jetty.modifyServer(jetty -> jetty.setStopAtShutdown(false));
             config.http.maxRequestSize = settings.maxBodyBytes();
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";

@@ -29,7 +29,7 @@ final class ServeMetrics implements RequestBatcher.Listener {
     private final long fullMultiplyAdds;
     private volatile boolean counting;
 
-    ServeMetrics(long fullMultiplyAdds, IntSupplier queueDepth) {
+    ServeMetrics(long fullMultiplyAdds, IntSupplier queueDepth, IntSupplier inFlight) {
         this.fullMultiplyAdds = fullMultiplyAdds;
         requests = Counter.builder().name("anchornet_requests_total").help("Requests by outcome")
                 .labelNames("outcome").register(registry);
@@ -47,6 +47,8 @@ final class ServeMetrics implements RequestBatcher.Listener {
                 .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).labelNames("stage").register(registry);
         GaugeWithCallback.builder().name("anchornet_queue_depth").help("Images waiting for their first stage")
                 .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("anchornet_requests_in_flight").help("Requests decoded and not yet answered")
+                .callback(cb -> cb.call(inFlight.getAsInt())).register(registry);
     }
 
     /** Outcomes of requests, as the {@code outcome} label says them. */
