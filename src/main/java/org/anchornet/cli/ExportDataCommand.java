@@ -21,12 +21,19 @@ final class ExportDataCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.")
     Path out;
 
+    @Option(names = "--splits", split = ",", defaultValue = "train,val,test", description = "Which splits (default"
+            + " ${DEFAULT-VALUE}).")
+    List<String> splits;
+
     @Override
     public Integer call() throws Exception {
         if (!data.generated()) {
             throw new IllegalArgumentException("export-data writes the generated data set; drop --data");
         }
-        for (String split : List.of("train", "val", "test")) {
+        for (String split : splits) {
+            if (!List.of("train", "val", "test").contains(split)) {
+                throw new IllegalArgumentException("--splits takes train, val and test, got " + split);
+            }
             ClutteredFashionMnist canvases = (ClutteredFashionMnist) data.split(split);
             canvases.export(out.resolve(split));
             spec.commandLine().getOut().printf("%s: %d images%n", out.resolve(split), canvases.size());
