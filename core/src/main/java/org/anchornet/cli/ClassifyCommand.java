@@ -55,9 +55,11 @@ final class ClassifyCommand implements Callable<Integer> {
         List<PredictionReport> rows = new ArrayList<>();
         int correct = 0;
         int labelled = 0;
+        long started;
         try (Cascade c = cascade.open(data != null ? dataset.classNames() : null, false, true);
                 BatchLoader loader = new BatchLoader(dataset, (img, r) -> c.preprocess(img),
                         new BatchLoader.Options(batchSize, 1, 2, false, false), w -> out.println("warning: " + w))) {
+            started = System.nanoTime();
             for (BatchLoader.Batch batch : loader.epoch(0, 0, false)) {
                 if (batch.size() == 0) {
                     continue;
@@ -75,6 +77,9 @@ final class ClassifyCommand implements Callable<Integer> {
                     }
                 }
             }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.printf(Locale.ROOT, "%d images in %.1f s (%.1f images/s, reading and decoding included)%n",
+                    rows.size(), seconds, rows.size() / seconds);
             out.printf("images per stage: %s; AnchorNet ran on %d%n", Arrays.toString(c.engine().calls()),
                     c.engine().windowSourceCalls());
             if (labelled > 0) {
