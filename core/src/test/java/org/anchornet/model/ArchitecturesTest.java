@@ -26,7 +26,7 @@ class ArchitecturesTest {
             CostCounter.Cost cost = CostCounter.count(net, 95);
             assertTrue(cost.multiplyAdds() > 0 && cost.parameters() > 0, name + " " + cost);
             // parameters are named by their state-dict keys, one tensor each
-            assertTrue(StateDictMapper.stateDict(net, 0).keySet().stream().allMatch(k -> k.matches("[a-z_0-9.]+")),
+            assertTrue(StateDictMapper.stateDict(net, 0).keySet().stream().allMatch(k -> k.matches("[a-z_0-9.-]+")),
                     name);
             NDArray x = m.randomNormal(new Shape(2, 3, 95, 95));
             NDList out = net.forward(new ParameterStore(m, false), new NDList(x), false);
