@@ -12,6 +12,16 @@ def _swish(x):
     return x * torch.sigmoid(x)
 
 
+class _SqueezeExcite(nn.Module):
+    def __init__(self, channels, reduced):
+        super().__init__()
+        self.se1 = nn.Conv2d(channels, reduced, 1)
+        self.se2 = nn.Conv2d(reduced, channels, 1)
+
+    def forward(self, h):
+        return h * torch.sigmoid(self.se2(_swish(self.se1(F.adaptive_avg_pool2d(h, 1)))))
+
+
 class _Block(nn.Module):
     def __init__(self, cin, ratio, cout, stride):
         super().__init__()
@@ -21,8 +31,7 @@ class _Block(nn.Module):
         self.bn1 = nn.BatchNorm2d(mid)
         self.conv2 = nn.Conv2d(mid, mid, 3, stride, 0, groups=mid, bias=False)
         self.bn2 = nn.BatchNorm2d(mid)
-        self.se1 = nn.Conv2d(mid, int(cin * 0.25), 1)
-        self.se2 = nn.Conv2d(int(cin * 0.25), mid, 1)
+        self.se = _SqueezeExcite(mid, int(cin * 0.25))
         self.conv3 = nn.Conv2d(mid, cout, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(cout)
         self.skip = stride == 1 and cin == cout
@@ -30,7 +39,7 @@ class _Block(nn.Module):
     def forward(self, x):
         h = _swish(self.bn1(self.conv1(x))) if self.expand else x
         h = _swish(self.bn2(self.conv2(h)))
-        h = h * torch.sigmoid(self.se2(_swish(self.se1(F.adaptive_avg_pool2d(h, 1)))))
+        h = self.se(h)
         h = self.bn3(self.conv3(h))
         if self.skip:
             h = h + x[:, :, :h.size(2), :h.size(3)]
