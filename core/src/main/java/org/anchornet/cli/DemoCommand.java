@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             completionCandidates = FlopsCommand.ArchNames.class)
     String arch;
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
-            + " (default 128,160,192; 'none' for no such baseline).")
+            + " (default 128,160; converged preset 128,160,192; 'none' for no such baseline).")
     List<String> resolutions;
     @Option(names = "--budget-fraction", converter = Converters.Fraction.class, description = "Budget as a share of"
             + " the baseline's multiply-adds (default 0.48: under the 50%% goal with room for validation-to-test"
