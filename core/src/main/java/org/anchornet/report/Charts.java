@@ -45,7 +45,9 @@ public final class Charts {
         renderer.setCapLength(6);
         for (int s = 0; s < series.size(); s++) {
             Series one = series.get(s);
-            YIntervalSeries xy = new YIntervalSeries(one.name(), false, true);
+            // sorted by cost: the ablations' validation-fit points are not monotone in test cost, and drawn in
+            // budget order their lines ran back and forth
+            YIntervalSeries xy = new YIntervalSeries(one.name(), true, true);
             for (int i = 0; i < one.x().length; i++) {
                 double e = one.yError() == null ? 0 : one.yError()[i];
                 xy.add(one.x()[i], one.y()[i], one.y()[i] - e, one.y()[i] + e);
