@@ -234,25 +234,51 @@ public final class CascadeServer implements AutoCloseable {
     /** The image of a data URI or plain base64; URLs are refused, never fetched. */
     static byte[] imageBytes(String value) {
         String v = value.strip();
-        String lower = v.toLowerCase(Locale.ROOT);
+        // only the scheme and media type are compared, never the megabytes of payload behind them
+        int comma = v.indexOf(',');
+        String lower = v.substring(0, comma < 0 ? Math.min(v.length(), 16) : comma).toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:")
                 || lower.startsWith("ftp://")) {
             throw new ApiError(400, "the server never fetches URLs: send the image itself as a data URI"
                     + " (data:image/png;base64,...)");
         }
         if (lower.startsWith("data:")) {
-            int comma = v.indexOf(',');
-            if (comma < 0 || !lower.substring(0, comma).endsWith(";base64")) {
+            if (comma < 0 || !lower.endsWith(";base64")) {
                 throw new ApiError(400, "the data URI must be base64 (data:image/...;base64,...)");
             }
             v = v.substring(comma + 1);
         }
         try {
             // strict: the MIME decoder would skip stray characters and decode garbage to nothing
-            return Base64.getDecoder().decode(v.replaceAll("\\s", ""));
+            return Base64.getDecoder().decode(withoutWhitespace(v));
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, "the image is not valid base64 (" + e.getMessage() + ")");
         }
+    }
+
+    /** Base64 wrapped over lines is still base64; one scan, and no copy when there is nothing to remove. */
+    private static String withoutWhitespace(String v) {
+        int i = 0;
+        while (i < v.length() && !isSpace(v.charAt(i))) {
+            i++;
+        }
+        if (i == v.length()) {
+            return v;
+        }
+        StringBuilder kept = new StringBuilder(v.length());
+        kept.append(v, 0, i);
+        for (; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (!isSpace(c)) {
+                kept.append(c);
+            }
+        }
+        return kept.toString();
+    }
+
+    /** The regex class {@code \s}: what a line-wrapped or indented payload holds between base64 characters. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private void answer(Context ctx, byte[] bytes, String name) throws Exception {

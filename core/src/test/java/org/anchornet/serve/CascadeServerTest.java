@@ -296,6 +296,22 @@ class CascadeServerTest {
     }
 
     @Test
+    void base64ImagesMayBeLineWrappedWithSchemesInAnyCase() {
+        byte[] bytes = {1, 2, 3, (byte) 250, 77, 9, 0, 42, 5, (byte) 128, 64, 33};
+        String b64 = Base64.getEncoder().encodeToString(bytes);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes("data:image/png;base64," + b64));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes(
+                " DATA:image/PNG;BASE64," + b64.substring(0, 4) + "\r\n  " + b64.substring(4, 8) + "\n" + b64.substring(8)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes(b64));
+        for (String refused : List.of("HTTPS://example.com/a.png", "file:/etc/passwd", "data:image/png,abc",
+                "data:image/png;base64," + b64 + "*")) {
+            CascadeServer.ApiError e = org.junit.jupiter.api.Assertions.assertThrows(CascadeServer.ApiError.class,
+                    () -> CascadeServer.imageBytes(refused), refused);
+            assertEquals(400, e.status, refused);
+        }
+    }
+
+    @Test
     void metricsOpenApiAndThePagesEndpointsAnswer() throws Exception {
         postJson("/predictions", predictionBody(Files.readAllBytes(images.get(2))));
         String metrics = HTTP.send(HttpRequest.newBuilder(uri("/metrics")).build(),
