@@ -74,11 +74,23 @@ public final class Layers {
         return y;
     }
 
+    /**
+     * {@code x / divisor}. DJL's {@code div(Number)} wraps the divisor in a tensor over a Java direct buffer and closes
+     * it as soon as the call returns, but autograd keeps that tensor to compute the quotient's gradient: once the
+     * JVM collected the buffer, backward read freed memory (MobileNet-V3's stem gradients turned 1e11 or NaN at a
+     * random step, only with a collecting GC). The divisor therefore stays attached to {@code x}'s manager, where the
+     * result lives too (the batch's scope), and goes when that closes, after backward. (DJL's {@code hasGradient} is
+     * false for intermediate results, so it cannot tell whether a graph is being recorded.)
+     */
+    static NDArray divide(NDArray x, float divisor) {
+        return x.div(x.getManager().create(divisor));
+    }
+
     /** relu6(x + 3) / 6, torch's Hardsigmoid, closing {@code x}. */
     public static NDArray hardSigmoidAndFree(NDArray x) {
         NDArray y;
         try (NDArray shifted = x.add(3f); NDArray clipped = shifted.clip(0f, 6f)) {
-            y = clipped.div(6f);
+            y = divide(clipped, 6f);
         }
         x.close();
         return y;
@@ -87,7 +99,8 @@ public final class Layers {
     /** x · relu6(x + 3) / 6, torch's Hardswish, closing {@code x}. */
     public static NDArray hardSwishAndFree(NDArray x) {
         NDArray y;
-        try (NDArray shifted = x.add(3f); NDArray clipped = shifted.clip(0f, 6f); NDArray gate = clipped.div(6f)) {
+        try (NDArray shifted = x.add(3f); NDArray clipped = shifted.clip(0f, 6f);
+                NDArray gate = divide(clipped, 6f)) {
             y = x.mul(gate);
         }
         x.close();
