@@ -35,6 +35,7 @@ import org.anchornet.localize.PatchProposer;
 import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
+import org.anchornet.model.BatchNormAveraging;
 import org.anchornet.localize.Window;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.model.TorchModule;
@@ -310,8 +311,8 @@ public final class TrainingRun implements AutoCloseable {
 
     /**
      * Recomputes batch-norm running statistics at the current weights: forward passes in training mode over training
-     * batches, with no gradients and no updates. After 50 passes the momentum-0.1 averages keep 0.5% of their old
-     * value.
+     * batches, with no gradients and no updates; the statistics become the plain mean over the passes, whatever the
+     * layers' own momentum ({@link BatchNormAveraging}).
      */
     void recalibrateBatchNorm(BatchLoader loader, int epoch) {
         int left = settings.bnRecalibrationBatches();
@@ -319,14 +320,17 @@ public final class TrainingRun implements AutoCloseable {
             return;
         }
         ParameterStore store = new ParameterStore(model.getNDManager(), false);
-        for (BatchLoader.Batch batch : loader.epoch(settings.seed() + 7919, epoch, true)) {
-            if (left-- == 0) {
-                break;
-            }
-            try (NDManager scope = model.getNDManager().newSubManager()) {
-                NDArray inputs = trainingInputs(images(scope, batch));
-                inputs.tempAttach(scope);
-                network.forward(store, new NDList(inputs), true);
+        try (BatchNormAveraging averaging = BatchNormAveraging.start(network)) {
+            for (BatchLoader.Batch batch : loader.epoch(settings.seed() + 7919, epoch, true)) {
+                if (left-- == 0) {
+                    break;
+                }
+                try (NDManager scope = model.getNDManager().newSubManager()) {
+                    NDArray inputs = trainingInputs(images(scope, batch));
+                    inputs.tempAttach(scope);
+                    averaging.nextPass();
+                    network.forward(store, new NDList(inputs), true);
+                }
             }
         }
     }
