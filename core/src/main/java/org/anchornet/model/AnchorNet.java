@@ -223,7 +223,8 @@ public final class AnchorNet extends TorchModule {
             bn1 = register("bn1", Layers.batchNorm());
             conv2 = register("conv2", Layers.conv(channels, KERNEL, spec.stride(), padding, channels, false));
             bn2 = register("bn2", Layers.batchNorm());
-            se = register("se", new SqueezeExcitation(channels, (int) (inChannels * SE_RATIO)));
+            se = register("se", new SqueezeExcitation(channels, (int) (inChannels * SE_RATIO),
+                    ConvNormActivation.Act.SILU, false, "se1", "se2")); // x · sigmoid(se2(swish(se1(avgpool(x)))))
             conv3 = register("conv3", Layers.conv(spec.outChannels(), 1, 1, 0, 1, false));
             bn3 = register("bn3", Layers.batchNorm());
             projection = convBatchNorm(conv3, bn3);
@@ -276,41 +277,6 @@ public final class AnchorNet extends TorchModule {
             Shape in = inputShapes[0];
             Shape dwIn = expand ? outputInSequence(in, conv1) : in;
             return new Shape[] {outputInSequence(dwIn, conv2, conv3)};
-        }
-    }
-
-    /** x · sigmoid(se2(swish(se1(avgpool(x))))). */
-    static final class SqueezeExcitation extends TorchModule {
-        private final Block se1;
-        private final Block se2;
-
-        SqueezeExcitation(int channels, int squeezed) {
-            se1 = register("se1", Layers.conv(squeezed, 1, 1, 0, 1, true));
-            se2 = register("se2", Layers.conv(channels, 1, 1, 0, 1, true));
-        }
-
-        @Override
-        protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-            Shape s = x.getShape();
-            NDArray pooled = Pool.globalAvgPool2d(x).reshape(s.get(0), s.get(1), 1, 1);
-            NDArray squeezed = Layers.swishAndFree(applyAndFree(se1, store, pooled, training), training);
-            NDArray logits = applyAndFree(se2, store, squeezed, training);
-            NDArray gate = logits.getNDArrayInternal().sigmoid();
-            logits.close();
-            NDArray out = x.mul(gate);
-            gate.close();
-            return out;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            Shape s = inputShapes[0];
-            initializeInSequence(manager, dataType, new Shape(s.get(0), s.get(1), 1, 1), se1, se2);
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return inputShapes;
         }
     }
 }

@@ -19,8 +19,14 @@ final class SqueezeExcitation extends TorchModule {
     private final boolean hardScale;
 
     SqueezeExcitation(int channels, int squeezed, ConvNormActivation.Act activation, boolean hardScale) {
-        this.fc1 = register("fc1", Layers.conv(squeezed, 1, 1, 0, 1, true));
-        this.fc2 = register("fc2", Layers.conv(channels, 1, 1, 0, 1, true));
+        this(channels, squeezed, activation, hardScale, "fc1", "fc2");
+    }
+
+    /** The same block under other torch names for its two convolutions (AnchorNet's {@code se1}, {@code se2}). */
+    SqueezeExcitation(int channels, int squeezed, ConvNormActivation.Act activation, boolean hardScale,
+            String fc1Name, String fc2Name) {
+        this.fc1 = register(fc1Name, Layers.conv(squeezed, 1, 1, 0, 1, true));
+        this.fc2 = register(fc2Name, Layers.conv(channels, 1, 1, 0, 1, true));
         this.activation = activation;
         this.hardScale = hardScale;
     }
