@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
                 + " random- and centre-window ablations); write the trained cascade to OUT/cascade; time the engine"
                 + " against the baseline; write OUT/report.html with figures and raw CSV/JSON.",
             "An interrupted run resumes where it stopped when started again with the same settings.",
-            "Presets: standard (default), converged (every network until validation stops improving, on more"
-                    + " canvases: hours), quick (toy sizes: about two minutes)."})
+            "Presets: standard (default), converged (every network until validation stops improving, with more"
+                    + " validation and test canvases: about three hours per seed), quick (toy sizes: about two minutes)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
