@@ -128,6 +128,39 @@ class EarlyExitEngineTest {
     }
 
     @Test
+    void aLoneImageRunsAsAPairAndGetsItsOwnRow() {
+        try (NDManager m = manager.newSubManager()) {
+            ParameterStore store = new ParameterStore(m, false);
+            NDArray small = Glance.resize(batch(m), 95);
+            float[] inBatch = glance.forward(store, new NDList(small), false).singletonOrThrow().get("5:6")
+                    .toFloatArray();
+            NDArray alone = EarlyExitEngine.infer(glance, store, small.get("5:6"));
+            assertEquals(new Shape(1, 10), alone.getShape());
+            assertArrayEquals(inBatch, alone.toFloatArray(), 1e-4f);
+        }
+    }
+
+    @Test
+    void aLoneImageGetsWhatItGetsInABatch() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Prediction> inBatch = engine().run(x, EarlyExitEngine.ExitPolicy.never());
+            EarlyExitEngine lone = engine();
+            for (int i : new int[] {0, 7}) {
+                Prediction alone = lone.run(x.get(i + ":" + (i + 1)), EarlyExitEngine.ExitPolicy.never()).get(0);
+                Prediction batched = inBatch.get(i);
+                assertEquals(batched.windows(), alone.windows());
+                assertArrayEquals(batched.probabilities(), alone.probabilities(), 1e-5f);
+                for (int s = 0; s <= TOPK; s++) {
+                    assertEquals(batched.stages().get(s).predicted(), alone.stages().get(s).predicted());
+                    assertEquals(batched.stages().get(s).confidence(), alone.stages().get(s).confidence(), 1e-5);
+                }
+            }
+            assertArrayEquals(new long[] {2, 2, 2, 2}, lone.calls(), "two lone images through every stage");
+        }
+    }
+
+    @Test
     void engineExitsWhereTheSimulationOnItsTableSays() {
         ExitTable table;
         try (BatchLoader loader = new BatchLoader(data, (img, r) -> Transforms.toNormalizedChw(img),
