@@ -30,8 +30,9 @@ final class BenchProcess {
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // heap size, GC and -D settings (offline DJL, thread counts); not debugger or profiler agents
-            if (option.startsWith("-X") || option.startsWith("-D")) {
+            // heap size, GC, a class-data archive to map and -D settings (offline DJL, thread counts); not debugger
+            // or profiler agents, nor the launcher's archive dump, which is this process's to write
+            if ((option.startsWith("-X") || option.startsWith("-D")) && !option.contains("ArchiveClassesAtExit")) {
                 command.add(option);
             }
         }
