@@ -2,7 +2,8 @@
 # Side-by-side load test of the server: the cascade, then the full-resolution network it was fit against, each
 # started with `anchornet serve` on loopback and loaded with `anchornet load-test` on the demo's test canvases.
 # Usage: scripts/bench-serve.sh [RUN_DIR] [REQUESTS] [LEVELS]    (default runs/demo 256 1,4,16,64)
-# RUN_DIR is a demo output: its cascade/ package and checkpoints/full/best.pth are served.
+# RUN_DIR is a demo output: its cascade/ package and checkpoints/full/best.pth are served. SERVE_ARGS adds options to
+# both servers (e.g. "--max-wait-ms 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/demo}
@@ -18,7 +19,7 @@ echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc
 for mode in cascade full; do
   extra=()
   [[ $mode == full ]] && extra=(--full-network "$run/checkpoints/full/best.pth")
-  ./anchornet serve --cascade "$run/cascade" --port "$port" "${extra[@]}" > "$canvases/serve-$mode.log" 2>&1 &
+  ./anchornet serve --cascade "$run/cascade" --port "$port" "${extra[@]}" ${SERVE_ARGS:-} > "$canvases/serve-$mode.log" 2>&1 &
   server=$!
   for _ in $(seq 120); do curl -fs "localhost:$port/health-check" >/dev/null 2>&1 && break; sleep 1; done
   echo "== $mode"
