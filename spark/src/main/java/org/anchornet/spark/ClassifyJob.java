@@ -62,13 +62,13 @@ public final class ClassifyJob {
     /** What the job did. */
     public record Result(long images, long damaged, List<String> classes, String out) {}
 
-    private static final String SHIPPED = "anchornet-cascade.zip";
     private static final StructType PATH_SCHEMA = new StructType().add("path", DataTypes.StringType, false);
 
     private ClassifyJob() {}
 
     public static Result run(SparkSession spark, Settings s) throws IOException {
         Path shipped = ship(s.cascade());
+        String shippedName = shipped.getFileName().toString();
         spark.sparkContext().addFile(shipped.toUri().toString());
         List<String> classes = s.inputIsList() ? List.of() : classFolders(spark, s.input());
         int partitions = s.partitions() > 0 ? s.partitions() : 2 * spark.sparkContext().defaultParallelism();
@@ -76,7 +76,7 @@ public final class ClassifyJob {
                 : folderPaths(spark, s.input(), partitions);
         LongAccumulator images = spark.sparkContext().longAccumulator("images");
         LongAccumulator damaged = spark.sparkContext().longAccumulator("damaged");
-        Partition work = new Partition(SHIPPED, normalizedRoot(s.input(), s.inputIsList()), classes, s.allStages(),
+        Partition work = new Partition(shippedName, normalizedRoot(s.input(), s.inputIsList()), classes, s.allStages(),
                 s.batchSize(), s.strict(), s.failOnceMarker(), images, damaged);
         Dataset<Row> rows = paths.mapPartitions(work, Encoders.row(s.allStages() ? JobRows.STAGES
                 : JobRows.PREDICTION));
@@ -113,14 +113,28 @@ public final class ClassifyJob {
                 .repartition(partitions, functions.col("path"));
     }
 
-    /** The package as one zip file, which executors fetch once per JVM. */
+    /**
+     * The package as one zip file, which executors fetch and load once per JVM. Its name carries a hash of the
+     * package's configuration (which holds its weights' SHA-256), so that a JVM that ran another cascade's job, as a
+     * local-mode driver or a long-lived executor does, loads this one instead of reusing the other.
+     */
     private static Path ship(Path cascade) throws IOException {
-        Path zip = Files.createTempDirectory("anchornet-ship-").resolve(SHIPPED);
         try (CascadePackage pkg = CascadePackage.read(cascade)) {
+            String name = "anchornet-cascade-" + sha256(CascadePackage.toJson(pkg.config())).substring(0, 16) + ".zip";
+            Path zip = Files.createTempDirectory("anchornet-ship-").resolve(name);
             pkg.copyTo(zip, pkg.config());
+            zip.toFile().deleteOnExit();
+            return zip;
         }
-        zip.toFile().deleteOnExit();
-        return zip;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     /** The class folders of an ImageFolder tree, sorted as torchvision sorts them. */
