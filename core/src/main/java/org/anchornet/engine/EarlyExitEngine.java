@@ -372,8 +372,7 @@ public final class EarlyExitEngine {
         }
         try (NDArray pair = input.repeat(0, 2);
                 NDArray both = network.forward(store, new NDList(pair), false).singletonOrThrow()) {
-            NDArray first = both.get(new NDIndex("0:1"));
-            return first;
+            return both.get(new NDIndex("0:1"));
         }
     }
 

@@ -91,8 +91,8 @@ public final class ClassifyJob {
 
     /**
      * The images of a folder tree, listed by the binary-file source's file index on the driver (which holds every
-     * file's status anyway) and cut into contiguous slices: one stage, where a scan of the source and a repartition
-     * cost a second job and a shuffle (6 of the 35 s a 1,000-image job took on one core).
+     * file's status anyway) and cut into contiguous slices: one stage, where scanning the source and repartitioning
+     * took a second job and a shuffle.
      */
     private static Dataset<Row> folderPaths(SparkSession spark, String input, int partitions) {
         String[] files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)
