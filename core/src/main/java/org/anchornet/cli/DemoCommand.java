@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
                 + " against the baseline; write OUT/report.html with figures and raw CSV/JSON.",
             "An interrupted run resumes where it stopped when started again with the same settings.",
             "Presets: standard (default), converged (every network until validation stops improving, with more"
-                    + " validation and test canvases: about three hours per seed), quick (toy sizes: about two minutes)."})
+                    + " validation and test canvases: about two hours per seed), quick (toy sizes: about two minutes)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

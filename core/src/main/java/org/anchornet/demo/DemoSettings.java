@@ -97,7 +97,7 @@ public record DemoSettings(
      * Every network until validation stops improving: plateau schedule with patience 1 (×0.1 after an epoch without
      * a better validation top-1, stop at the third stall, best checkpoint kept), the standard training canvases,
      * 1,000 validation canvases so that the stopping decision is less noisy, and 2,000 test canvases (the first
-     * 1,000 are the standard run's); 128/160/192 px baselines. About three hours per seed on two cores.
+     * 1,000 are the standard run's); 128/160/192 px baselines. About two hours per seed on two cores.
      */
     public static Builder converged() {
         return new Builder().valSize(1000).testSize(2000)
