@@ -120,20 +120,12 @@ public final class ClassifyJob {
      */
     private static Path ship(Path cascade) throws IOException {
         try (CascadePackage pkg = CascadePackage.read(cascade)) {
-            String name = "anchornet-cascade-" + sha256(CascadePackage.toJson(pkg.config())).substring(0, 16) + ".zip";
+            String hash = CascadePackage.sha256(CascadePackage.toJson(pkg.config()));
+            String name = "anchornet-cascade-" + hash.substring(0, 16) + ".zip";
             Path zip = Files.createTempDirectory("anchornet-ship-").resolve(name);
             pkg.copyTo(zip, pkg.config());
             zip.toFile().deleteOnExit();
             return zip;
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
     }
 
