@@ -45,7 +45,7 @@ public class StageTimes {
             }
             StringBuilder line = new StringBuilder();
             for (int s = 0; s < stages; s++) {
-                line.append(String.format("stage %d %.1f ms%s", s + 1, total[s] / files.size(), s + 1 < stages ? " | " : ""));
+                line.append(String.format(java.util.Locale.ROOT, "stage %d %.1f ms%s", s + 1, total[s] / files.size(), s + 1 < stages ? " | " : ""));
             }
             System.out.println(line + "  (batch 1, mean of " + files.size() + " images; stage 2 includes AnchorNet)");
         }

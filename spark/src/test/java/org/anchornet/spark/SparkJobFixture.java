@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
+import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
@@ -73,7 +74,7 @@ final class SparkJobFixture {
                 Path file = root.resolve(folder.id(i));
                 try {
                     out.put(file.toAbsolutePath().toString(), c.classify(file));
-                } catch (org.anchornet.data.ImageDecoder.BadImageException damaged) {
+                } catch (ImageDecoder.BadImageException damaged) {
                     // the job lists it with its error; there is no answer to compare
                 }
             }
