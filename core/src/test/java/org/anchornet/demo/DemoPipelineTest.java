@@ -78,10 +78,21 @@ class DemoPipelineTest {
             assertEquals(0L, ((Number) c.provenance().data().get("seed")).longValue());
         }
 
-        // A second run resumes: nothing is trained again and every accuracy is the same.
+        // A finished run is kept as it was: nothing is tested or timed again (the aggregate of several seeds relies
+        // on this), and the summary read back is the one written.
+        StringWriter finished = new StringWriter();
+        DemoSummary kept = new DemoPipeline(tiny(out).build(), new PrintWriter(finished, true)).run();
+        assertTrue(finished.toString().contains("already finished"), finished.toString());
+        assertFalse(finished.toString().contains("testing the full-resolution"), finished.toString());
+        assertEquals(DemoPipeline.GSON.toJson(first), DemoPipeline.GSON.toJson(kept));
+        assertEquals(out, kept.settings().outDir(), "this machine's settings, paths included");
+
+        // Without its summary the run resumes step by step: nothing is trained again and every accuracy is the same.
+        Files.delete(out.resolve("summary.json"));
         StringWriter again = new StringWriter();
         DemoSummary second = new DemoPipeline(tiny(out).build(), new PrintWriter(again, true)).run();
         assertTrue(again.toString().contains("resuming the run"), again.toString());
+        assertTrue(again.toString().contains("testing the full-resolution"), "the remaining steps ran:\n" + again);
         assertFalse(again.toString().contains("epoch 1/1  lr"), "no epoch was trained again:\n" + again);
         assertEquals(first.baseline(), second.baseline());
         assertEquals(first.resolutions(), second.resolutions());
