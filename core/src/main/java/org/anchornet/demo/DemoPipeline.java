@@ -205,8 +205,7 @@ public final class DemoPipeline {
 
     /**
      * The summary of a run that got as far as timing the engine (its last step), or null when there is none: a
-     * finished seed of a multi-seed run is then aggregated as it was, not tested and timed again (ten minutes a
-     * seed in the converged configuration). The settings were checked by {@link #claimFolder}; the current ones,
+     * finished seed of a multi-seed run is then aggregated as it was, not tested and timed again. The settings were checked by {@link #claimFolder}; the current ones,
      * with this machine's paths, replace the stored ones.
      */
     private DemoSummary finishedRun(Path file) throws IOException {
