@@ -55,6 +55,7 @@ public final class DemoPipeline {
                 }
             }).create();
     private static final String SETTINGS_FILE = "demo-settings.json";
+    private static final String SUMMARY_FILE = "summary.json";
 
     private final DemoSettings s;
     private final PrintWriter log;
@@ -89,10 +90,11 @@ public final class DemoPipeline {
     public DemoSummary run() throws IOException {
         Path out = s.outDir();
         claimFolder(out);
-        DemoSummary finished = finishedRun(out.resolve("summary.json"));
+        Path summaryFile = out.resolve(SUMMARY_FILE);
+        DemoSummary finished = finishedRun(summaryFile);
         if (finished != null) {
             log.printf("this run had already finished; its summary is kept (%s; delete it to test and time again)%n",
-                    out.resolve("summary.json"));
+                    summaryFile);
             log.flush();
             return finished;
         }
@@ -174,7 +176,7 @@ public final class DemoPipeline {
     }
 
     private void write(DemoSummary summary) throws IOException {
-        AtomicFiles.writeString(s.outDir().resolve("summary.json"), GSON.toJson(summary));
+        AtomicFiles.writeString(s.outDir().resolve(SUMMARY_FILE), GSON.toJson(summary));
         DemoFigures.charts(List.of(summary), s.outDir());
         HtmlReport.write(s.outDir(), List.of(summary));
     }
@@ -205,8 +207,8 @@ public final class DemoPipeline {
 
     /**
      * The summary of a run that got as far as timing the engine (its last step), or null when there is none: a
-     * finished seed of a multi-seed run is then aggregated as it was, not tested and timed again. The settings were checked by {@link #claimFolder}; the current ones,
-     * with this machine's paths, replace the stored ones.
+     * finished seed of a multi-seed run is then aggregated as it was, not tested and timed again. The settings were
+     * checked by {@link #claimFolder}; the current ones, with this machine's paths, replace the stored ones.
      */
     private DemoSummary finishedRun(Path file) throws IOException {
         if (!Files.exists(file)) {
@@ -224,9 +226,7 @@ public final class DemoPipeline {
         if (stored == null || stored.bench() == null) {
             return null;
         }
-        return new DemoSummary(s, stored.cpu(), stored.baseline(), stored.glance(), stored.resolutions(),
-                stored.budgetGmacs(), stored.stageCostsGmacs(), stored.earlyExit(), stored.frontier(), stored.bench(),
-                stored.stepSeconds(), stored.seconds());
+        return stored.withSettings(s);
     }
 
     private ImageDataset canvases(FashionMnist fashion, ClutteredFashionMnist.Split split, int count, long seed) {

@@ -57,6 +57,12 @@ public record DemoSummary(
             @SerializedName("val_top1") double valTop1, @SerializedName("test_top1") double testTop1,
             @SerializedName("test_gmacs") double testGmacs) {}
 
+    /** The same figures under other settings (a stored run read back on this machine). */
+    public DemoSummary withSettings(DemoSettings other) {
+        return new DemoSummary(other, cpu, baseline, glance, resolutions, budgetGmacs, stageCostsGmacs, earlyExit,
+                frontier, bench, stepSeconds, seconds);
+    }
+
     public Method anchorNet() {
         return earlyExit.get("anchornet");
     }
