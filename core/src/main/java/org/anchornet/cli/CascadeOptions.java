@@ -53,6 +53,10 @@ final class CascadeOptions {
             description = "...under this many G multiply-adds per image.")
     Double budget;
 
+    @Option(names = "--fit", converter = Converters.FitMethod.class, defaultValue = "cv",
+            description = Converters.FIT_HELP)
+    org.anchornet.exits.ThresholdFitter.Method fit;
+
     @Option(names = "--topk", converter = Converters.PositiveInt.class,
             description = "Windows per image; the cascade has topk + 1 stages (default 4).")
     Integer topK;
@@ -178,7 +182,7 @@ final class CascadeOptions {
 
     private CascadeConfig fit(CascadeConfig config) throws IOException {
         ExitTable t = ExitTable.read(table);
-        ThresholdSearch.Policy policy = ThresholdFitting.fit(config, t, budget * 1e9);
+        ThresholdSearch.Policy policy = ThresholdFitting.fit(config, t, budget * 1e9, fit);
         return config.withThresholds(CascadeConfig.storedThresholds(policy.thresholds()),
                 ThresholdFitting.describe(policy, budget * 1e9, table.getFileName().toString(), "all rows", t));
     }

@@ -112,4 +112,21 @@ final class Converters {
             return v;
         }
     }
+
+    /** A threshold fit's name: cv (the default), pj, pj-shortened or search. */
+    static final class FitMethod implements ITypeConverter<org.anchornet.exits.ThresholdFitter.Method> {
+        @Override
+        public org.anchornet.exits.ThresholdFitter.Method convert(String value) {
+            try {
+                return org.anchornet.exits.ThresholdFitter.Method.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Help text of every --fit option. */
+    static final String FIT_HELP = "How thresholds are fit: cv (default: p^j unless cross-validation on the table shows"
+            + " a clear held-out gain for pj-shortened or search), pj, pj-shortened (p^j on the best number of"
+            + " stages) or search.";
 }

@@ -22,7 +22,9 @@ import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.TablePair;
 import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
+import org.anchornet.report.FitReport;
 import org.anchornet.report.FrontierReport;
 import org.anchornet.io.AtomicFiles;
 import picocli.CommandLine.ArgGroup;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Spec;
                     + " Stage j costs j downstream passes at the patch size plus, from stage 2 on, one AnchorNet"
                     + " pass."})
 final class DynamicInferenceCommand implements Callable<Integer> {
+    private static final com.google.gson.Gson JSON = new GsonBuilder().setPrettyPrinting().create();
+
     @Spec CommandSpec spec;
 
     @Option(names = "--table-file", required = true, description = "Exit table (.pth) from make-table or the"
@@ -105,8 +109,19 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--json", description = "Same as --format json; with --budget, one object: the budget, the chosen"
+            + " method and every candidate fit with its validation and test accuracy and cost.")
+    boolean json;
+
+    @Option(names = "--fit", converter = Converters.FitMethod.class, defaultValue = "cv",
+            description = Converters.FIT_HELP)
+    ThresholdFitter.Method fit;
+
     @Override
     public Integer call() throws IOException {
+        if (json) {
+            format = "json";
+        }
         if (!List.of("table", "csv", "json").contains(format)) {
             throw new IllegalArgumentException("--format must be table, csv or json, got " + format);
         }
@@ -164,22 +179,28 @@ final class DynamicInferenceCommand implements Callable<Integer> {
     }
 
     private void fitBudget(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs, double budget) {
-        ThresholdSearch search = new ThresholdSearch(val, costs);
-        List<ThresholdSearch.Policy> policies = new ArrayList<>();
-        search.bestGeometric(budget).ifPresent(policies::add);
-        policies.add(search.search(budget));
+        ThresholdFitter.Result result = new ThresholdFitter(val, costs).fit(budget, fit);
+        if (format.equals("json")) {
+            out.println(JSON.toJson(FitReport.of(budget, result, test, costs)));
+            return;
+        }
+        List<ThresholdSearch.Policy> policies = new ArrayList<>(result.candidates().values());
         List<Outcome> onTest = policies.stream().map(p -> DynamicInference.evaluate(test, p.thresholds(), costs))
                 .toList();
+        List<String> labels = policies.stream().map(p -> p.method() + (p.method().equals(result.chosen().key())
+                ? " (chosen)" : "") + " on test").toList();
         if (format.equals("table")) {
             printHeader(out, test, costs);
             out.printf(Locale.ROOT, "budget %.4f G; thresholds fit on %d validation images, scored on %d test images%n",
                     budget / 1e9, val.images(), test.images());
+            out.printf("fit: %s%s%n", fit.key(), fit == ThresholdFitter.Method.CROSS_VALIDATED
+                    ? " -> " + ThresholdFitter.describe(result) : "");
             for (ThresholdSearch.Policy p : policies) {
                 out.printf(Locale.ROOT, "%s: validation accuracy %.4f at %.4f G%n", p.method(),
                         p.validation().accuracy(), p.validation().meanGigaMultiplyAdds());
             }
         }
-        printOutcomes(out, onTest, policies.stream().map(p -> p.method() + " on test").toList());
+        printOutcomes(out, onTest, labels);
     }
 
     private void sweep(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs) throws IOException {

@@ -11,6 +11,7 @@ import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.TablePair;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +37,10 @@ final class FitThresholdsCommand implements Callable<Integer> {
             description = "Mean G multiply-adds per image allowed.")
     double budget;
 
+    @Option(names = "--fit", converter = Converters.FitMethod.class, defaultValue = "cv",
+            description = Converters.FIT_HELP)
+    ThresholdFitter.Method fit;
+
     @Option(names = "--val-fraction", converter = Converters.Fraction.class, description = "Fit on this share of"
             + " the table's rows (a seeded split) instead of all of them, and report the rest as a held-out check.")
     Double valFraction;
@@ -56,14 +61,14 @@ final class FitThresholdsCommand implements Callable<Integer> {
         ExitTable fitOn = parts != null ? parts.validation() : all;
         try (CascadePackage in = CascadePackage.read(cascade)) {
             CascadeConfig config = in.config();
-            ThresholdSearch.Policy policy = ThresholdFitting.fit(config, fitOn, budget * 1e9);
+            ThresholdSearch.Policy policy = ThresholdFitting.fit(config, fitOn, budget * 1e9, fit);
             String split = parts != null ? String.format(Locale.ROOT, "%.0f%% of the rows (seed %d)",
                     100 * valFraction, seed) : "all rows";
             CascadeConfig fitted = config.withThresholds(ThresholdFitting.stored(policy),
                     ThresholdFitting.describe(policy, budget * 1e9, table.getFileName().toString(), split, fitOn));
             in.copyTo(out, fitted);
-            w.printf(Locale.ROOT, "thresholds %s fit on %d images (%s): top-1 %.4f at %.4f G (budget %.4f G)%n",
-                    fitted.thresholds(), fitOn.images(), split, policy.validation().accuracy(),
+            w.printf(Locale.ROOT, "thresholds %s (%s) fit on %d images (%s): top-1 %.4f at %.4f G (budget %.4f G)%n",
+                    fitted.thresholds(), policy.method(), fitOn.images(), split, policy.validation().accuracy(),
                     policy.validation().meanGigaMultiplyAdds(), budget);
             if (parts != null) {
                 Outcome held = DynamicInference.evaluate(parts.test(), policy.thresholds(),

@@ -133,7 +133,7 @@ public final class DemoPipeline {
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
         for (String source : DemoTables.SOURCES) {
-            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget);
+            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget).policy();
             methods.put(source, DemoTables.method(tables.get(source), costs, policy));
             frontier.put(source, DemoTables.frontier(tables.get(source), costs));
             if (source.equals("anchornet")) {

@@ -21,6 +21,7 @@ import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.TablePair;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.localize.WindowSource;
 
@@ -81,9 +82,9 @@ final class DemoTables {
         };
     }
 
-    /** Thresholds of one source under the budget, fit on validation. */
-    static ThresholdSearch.Policy policy(TablePair tables, StageCosts costs, double budget) {
-        return new ThresholdSearch(tables.validation(), costs).search(budget);
+    /** Thresholds of one source under the budget, fit on validation (the cross-validated choice). */
+    static ThresholdFitter.Result policy(TablePair tables, StageCosts costs, double budget) {
+        return new ThresholdFitter(tables.validation(), costs).fit(budget);
     }
 
     /** A policy scored on test, with the fixed-stage accuracies of the source. */
@@ -99,12 +100,10 @@ final class DemoTables {
     /** Budgets evenly spaced from the glance to the last stage, each fit on validation and scored on test. */
     static List<DemoSummary.FrontierPoint> frontier(TablePair tables, StageCosts costs) {
         List<DemoSummary.FrontierPoint> points = new ArrayList<>();
-        for (BudgetSweep.Point p : BudgetSweep.run(tables.validation(), tables.test(), costs,
-                BudgetSweep.defaultBudgets(costs, 16))) {
-            if (p.method().equals("search")) {
-                points.add(new DemoSummary.FrontierPoint(p.budget() / 1e9, p.validation().accuracy(),
-                        p.test().accuracy(), p.test().meanGigaMultiplyAdds()));
-            }
+        for (BudgetSweep.Point p : BudgetSweep.of(BudgetSweep.run(tables.validation(), tables.test(), costs,
+                BudgetSweep.defaultBudgets(costs, 16)), ThresholdFitter.Method.CROSS_VALIDATED)) {
+            points.add(new DemoSummary.FrontierPoint(p.budget() / 1e9, p.validation().accuracy(),
+                    p.test().accuracy(), p.test().meanGigaMultiplyAdds()));
         }
         return points;
     }

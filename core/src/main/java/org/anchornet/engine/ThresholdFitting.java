@@ -2,6 +2,7 @@ package org.anchornet.engine;
 
 import java.util.List;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 
 /** Fitting a cascade's thresholds on a validation exit table under a budget, after checking the table fits it. */
@@ -9,11 +10,12 @@ public final class ThresholdFitting {
     private ThresholdFitting() {}
 
     /**
-     * The searched policy (never worse on the table than the p^j rule) under a budget of mean multiply-adds per image,
-     * with the cascade's own stage costs. The table must have the cascade's stages and, where it says, its
+     * Thresholds under a budget of mean multiply-adds per image, with the cascade's own stage costs, by the
+     * cross-validated choice between p^j, p^j on fewer stages and the coordinate search ({@link ThresholdFitter}). The table must have the cascade's stages and, where it says, its
      * architecture, window size and IoU thresholds.
      */
-    public static ThresholdSearch.Policy fit(CascadeConfig config, ExitTable validation, double budget) {
+    public static ThresholdSearch.Policy fit(CascadeConfig config, ExitTable validation, double budget,
+            ThresholdFitter.Method method) {
         if (validation.stages() != config.stages()) {
             throw new IllegalArgumentException("the table has " + validation.stages() + " stages but the cascade "
                     + config.stages() + " (topk " + config.topK() + ")");
@@ -30,7 +32,7 @@ public final class ThresholdFitting {
             throw new IllegalArgumentException("the table was made with IoU thresholds " + m.iouThresholds()
                     + ", the cascade uses " + config.iouThresholds());
         }
-        return new ThresholdSearch(validation, config.costs()).search(budget);
+        return new ThresholdFitter(validation, config.costs()).fit(budget, method).policy();
     }
 
     /** What a cascade records about a fit. */

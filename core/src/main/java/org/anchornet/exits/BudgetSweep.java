@@ -2,11 +2,13 @@ package org.anchornet.exits;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
-/** The accuracy-vs-cost frontier: for each budget, thresholds fit on validation and scored on test. */
+/**
+ * The accuracy-vs-cost frontier: for each budget, thresholds fit on validation by every candidate method and by the
+ * cross-validated choice ({@link ThresholdFitter}), each scored on test.
+ */
 public final class BudgetSweep {
-    /** One budget's result for one method. */
+    /** One budget's result for one method ({@code cv} for the cross-validated choice, else a candidate's key). */
     public record Point(double budget, String method, double[] thresholds, Outcome validation, Outcome test) {}
 
     private BudgetSweep() {}
@@ -23,14 +25,19 @@ public final class BudgetSweep {
     }
 
     public static List<Point> run(ExitTable validation, ExitTable test, StageCosts costs, List<Double> budgets) {
-        ThresholdSearch search = new ThresholdSearch(validation, costs);
+        ThresholdFitter fitter = new ThresholdFitter(validation, costs);
         List<Point> points = new ArrayList<>();
         for (double budget : budgets) {
-            Optional<ThresholdSearch.Policy> geometric = search.bestGeometric(budget);
-            geometric.ifPresent(p -> points.add(point(budget, "p^j", p, test, costs)));
-            points.add(point(budget, "search", search.search(budget), test, costs));
+            ThresholdFitter.Result fit = fitter.fit(budget);
+            points.add(point(budget, ThresholdFitter.Method.CROSS_VALIDATED.key(), fit.policy(), test, costs));
+            fit.candidates().forEach((method, policy) -> points.add(point(budget, method.key(), policy, test, costs)));
         }
         return points;
+    }
+
+    /** The points of one method, in budget order. */
+    public static List<Point> of(List<Point> points, ThresholdFitter.Method method) {
+        return points.stream().filter(p -> p.method().equals(method.key())).toList();
     }
 
     private static Point point(double budget, String method, ThresholdSearch.Policy policy, ExitTable test,

@@ -39,4 +39,17 @@ public final class ExitRule {
         int stage = firstExit(confidence, thresholds, 0, last);
         return stage >= 0 ? stage : last;
     }
+
+    /**
+     * The cascade's effective last stage (0-based): the first whose threshold is −∞, where every image still in
+     * leaves and after which no stage is ever run; the last stage when none is.
+     */
+    public static int lastStage(double[] thresholds) {
+        for (int stage = 0; stage < thresholds.length; stage++) {
+            if (thresholds[stage] == Double.NEGATIVE_INFINITY) {
+                return stage;
+            }
+        }
+        return thresholds.length - 1;
+    }
 }

@@ -149,6 +149,17 @@ public final class ExitTable {
         return images == 0 ? 0 : (double) right / images;
     }
 
+    /** The table of a cascade that ends after its first {@code count} stages. */
+    public ExitTable firstStages(int count) {
+        if (count < 1 || count > stages) {
+            throw new IllegalArgumentException("a table of " + stages + " stages has no first " + count);
+        }
+        Metadata meta = new Metadata(metadata.setup(), metadata.arch(), metadata.patchSize(), metadata.iouThresholds(),
+                metadata.stageCosts().map(c -> Arrays.copyOf(c, count)), metadata.imageIds());
+        return new ExitTable(Arrays.copyOf(confidence, count), Arrays.copyOf(correct, count),
+                predicted == null ? null : Arrays.copyOf(predicted, count), labels, meta);
+    }
+
     /** The rows at the given image indices, in that order. */
     public ExitTable subset(int[] rows) {
         float[][] conf = new float[stages][rows.length];

@@ -36,6 +36,14 @@ public record StageCosts(long[] perStage) {
         return perStage.length;
     }
 
+    /** The costs of a cascade that ends after its first {@code count} stages. */
+    public StageCosts firstStages(int count) {
+        if (count < 1 || count > perStage.length) {
+            throw new IllegalArgumentException(perStage.length + " stage costs have no first " + count);
+        }
+        return new StageCosts(Arrays.copyOf(perStage, count));
+    }
+
     public long stage(int index) {
         return perStage[index];
     }

@@ -11,10 +11,15 @@ import java.util.stream.Collectors;
 import org.anchornet.exits.BudgetSweep;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.io.AtomicFiles;
 
 /** The accuracy-vs-cost frontier of a budget sweep as {@code frontier.csv}, {@code frontier.png} and {@code .svg}. */
 public final class FrontierReport {
+    private static final java.util.Map<ThresholdFitter.Method, String> SERIES_NAMES = java.util.Map.of(
+            ThresholdFitter.Method.CROSS_VALIDATED, "cross-validated choice (default)",
+            ThresholdFitter.Method.SEARCH, "searched thresholds", ThresholdFitter.Method.PJ, "p^j (MSDNet/GFNet)");
+
     private FrontierReport() {}
 
     /**
@@ -41,9 +46,10 @@ public final class FrontierReport {
         Files.createDirectories(dir);
         AtomicFiles.writeString(dir.resolve("frontier.csv"), csv.toString());
         List<Charts.Series> series = new ArrayList<>();
-        for (String method : List.of("search", "p^j")) {
-            List<BudgetSweep.Point> mine = points.stream().filter(p -> p.method().equals(method)).toList();
-            series.add(new Charts.Series(method.equals("search") ? "searched thresholds" : "p^j (MSDNet/GFNet)",
+        for (ThresholdFitter.Method method : List.of(ThresholdFitter.Method.CROSS_VALIDATED,
+                ThresholdFitter.Method.SEARCH, ThresholdFitter.Method.PJ)) {
+            List<BudgetSweep.Point> mine = BudgetSweep.of(points, method);
+            series.add(new Charts.Series(SERIES_NAMES.get(method),
                     mine.stream().mapToDouble(p -> p.test().meanGigaMultiplyAdds()).toArray(),
                     mine.stream().mapToDouble(p -> 100 * p.test().accuracy()).toArray(), true));
         }

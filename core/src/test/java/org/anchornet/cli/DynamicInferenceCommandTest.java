@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +51,36 @@ class DynamicInferenceCommandTest {
     void budgetFitStaysWithinBudgetOnValidation() {
         CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget", "1.1", "--seed", "3");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("search: validation accuracy"), r.out());
-        assertTrue(r.out().contains("search on test: thresholds"), r.out());
+        for (String method : new String[] {"pj", "pj-shortened", "search"}) {
+            assertTrue(r.out().contains(method + ": validation accuracy"), r.out());
+        }
+        assertTrue(r.out().contains("(chosen) on test: thresholds"), r.out());
+    }
+
+    @Test
+    void budgetJsonIsOneObjectWithEveryCandidateScoredOnBothHalves() {
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget", "1.78", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(1.78, o.get("budget").getAsDouble(), 1e-12);
+        JsonArray fits = o.getAsJsonArray("fits");
+        assertEquals("pj", fits.get(0).getAsJsonObject().get("method").getAsString(), "p^j is always among the fits");
+        String chosen = o.get("chosen").getAsString();
+        boolean found = false;
+        for (int i = 0; i < fits.size(); i++) {
+            JsonObject fit = fits.get(i).getAsJsonObject();
+            found |= fit.get("method").getAsString().equals(chosen);
+            assertEquals(6, fit.getAsJsonArray("thresholds").size());
+            for (String half : new String[] {"validation", "test"}) {
+                double acc = fit.getAsJsonObject(half).get("accuracy").getAsDouble();
+                double g = fit.getAsJsonObject(half).get("multiply_adds").getAsDouble();
+                assertTrue(acc > 0.70 && acc < 0.76, half + " accuracy is a fraction: " + acc);
+                assertTrue(g > 0.78 && g < 1.8, half + " G per image: " + g);
+            }
+            assertTrue(fit.getAsJsonObject("validation").get("multiply_adds").getAsDouble() <= 1.78);
+        }
+        assertTrue(found, "the chosen method is one of the fits: " + chosen);
+        assertEquals("cv", o.getAsJsonObject("selection").get("method").getAsString());
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.TorchWriter;
@@ -174,9 +175,10 @@ class EngineCommandsTest {
         assertEquals(0, fit.code(), fit.err());
         try (CascadePackage in = CascadePackage.read(packaged()); CascadePackage out = CascadePackage.read(fitted)) {
             CascadeConfig expected = in.config().withThresholds(ThresholdFitting.stored(ThresholdFitting.fit(
-                    in.config(), ExitTable.read(table), 0.8e9)), null);
+                    in.config(), ExitTable.read(table), 0.8e9, ThresholdFitter.Method.CROSS_VALIDATED)), null);
             assertEquals(expected.thresholds(), out.config().thresholds());
-            assertEquals("search", out.config().thresholdFit().method());
+            // six rows are too few to hold any out: the cross-validated fit keeps the one-parameter rule
+            assertEquals("cv:pj", out.config().thresholdFit().method());
             assertEquals(6, out.config().thresholdFit().images());
             for (CascadePackage.Network n : CascadePackage.Network.values()) {
                 assertArrayEquals(Files.readAllBytes(in.weights(n)), Files.readAllBytes(out.weights(n)),

@@ -1,0 +1,133 @@
+package org.anchornet.exits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.anchornet.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+class ThresholdFitterTest {
+    private static final StageCosts THREE = new StageCosts(new long[] {10, 20, 30});
+
+    /**
+     * A synthetic table: at each stage an image is right with that stage's probability; a right answer is confident
+     * (0.5–1), a wrong one less so (0.3–0.8), except at a misleading stage where confidence says nothing.
+     */
+    static ExitTable synthetic(long seed, int images, double[] accuracy, int misleadingStage) {
+        Random r = new Random(seed);
+        float[][] conf = new float[accuracy.length][images];
+        boolean[][] correct = new boolean[accuracy.length][images];
+        for (int j = 0; j < accuracy.length; j++) {
+            for (int i = 0; i < images; i++) {
+                correct[j][i] = r.nextDouble() < accuracy[j];
+                conf[j][i] = (float) (j == misleadingStage ? r.nextDouble()
+                        : correct[j][i] ? 0.5 + 0.5 * r.nextDouble() : 0.3 + 0.5 * r.nextDouble());
+            }
+        }
+        return new ExitTable(conf, correct, null, null, ExitTable.Metadata.of("synthetic"));
+    }
+
+    @Test
+    void theChoiceNeverLosesToPjOnTheFoldsItWasMadeOn() {
+        for (long seed = 0; seed < 6; seed++) {
+            ExitTable val = synthetic(seed, 600, new double[] {0.6, 0.7 + 0.03 * seed, 0.72}, seed % 2 == 0 ? 2 : -1);
+            ThresholdFitter fitter = new ThresholdFitter(val, THREE);
+            for (double budget : List.of(12.0, 16.0, 20.0, 25.0, 30.0)) {
+                ThresholdFitter.Result r = fitter.fit(budget);
+                assertEquals(ThresholdFitter.Method.CANDIDATES.size(), r.crossValidation().size());
+                ThresholdFitter.CrossValidation pj = r.crossValidation().get(ThresholdFitter.Method.PJ);
+                ThresholdFitter.CrossValidation mine = r.crossValidation().get(r.chosen());
+                assertTrue(mine.accuracy() >= pj.accuracy(), "seed " + seed + ", budget " + budget + ": chose "
+                        + r.chosen() + " at " + mine.accuracy() + " held out against p^j's " + pj.accuracy());
+                if (r.chosen() != ThresholdFitter.Method.PJ) {
+                    assertTrue(mine.gainOverPj() > ThresholdFitter.STANDARD_ERRORS * mine.standardError(),
+                            "left p^j without a clear gain");
+                }
+                for (ThresholdSearch.Policy p : r.candidates().values()) {
+                    assertTrue(p.validation().meanMultiplyAdds() <= budget, p.method() + " over budget " + budget);
+                    assertEquals(val.images(), p.validation().exited(), p.method() + ": every image exits");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLastStageThatHurtsIsCutOffAndThatHoldsOnFreshData() {
+        // The third stage is wrong more often than the second and its confidence is noise: p^j must send a share of
+        // images there; the shortened rule and the search need not, and cross-validation sees it.
+        double[] accuracy = {0.6, 0.85, 0.5};
+        ExitTable val = synthetic(1, 2000, accuracy, 2);
+        ExitTable fresh = synthetic(2, 2000, accuracy, 2);
+        ThresholdFitter.Result r = new ThresholdFitter(val, THREE).fit(30);
+        assertTrue(r.chosen() != ThresholdFitter.Method.PJ, "kept p^j: " + ThresholdFitter.describe(r));
+        assertEquals(1, ExitRule.lastStage(r.candidates().get(ThresholdFitter.Method.PJ_SHORTENED).thresholds()),
+                "p^j on fewer stages ends the cascade at the second stage");
+        Outcome onVal = r.policy().validation();
+        assertTrue(onVal.exits()[2] < val.images() / 20, "the chosen fit still sends " + onVal.exits()[2]
+                + " images to the stage that hurts: " + ThresholdFitter.describe(r));
+        Outcome chosen = DynamicInference.evaluate(fresh, r.policy().thresholds(), THREE);
+        Outcome pj = DynamicInference.evaluate(fresh, r.candidates().get(ThresholdFitter.Method.PJ).thresholds(),
+                THREE);
+        assertTrue(chosen.accuracy() > pj.accuracy() + 0.02, chosen.accuracy() + " vs p^j " + pj.accuracy());
+    }
+
+    @Test
+    void withoutAClearGainTheOneParameterRuleIsKept() {
+        // Every stage gives the same answers with the same confidence: nothing can beat p^j held out.
+        ExitTable one = synthetic(3, 500, new double[] {0.7}, -1);
+        float[][] conf = new float[3][];
+        boolean[][] correct = new boolean[3][];
+        for (int j = 0; j < 3; j++) {
+            conf[j] = one.confidenceColumn(0);
+            correct[j] = one.correctColumn(0);
+        }
+        ExitTable flat = new ExitTable(conf, correct, null, null, ExitTable.Metadata.of("flat"));
+        for (double budget : List.of(10.0, 15.0, 22.0, 30.0)) {
+            assertEquals(ThresholdFitter.Method.PJ, new ThresholdFitter(flat, THREE).fit(budget).chosen(),
+                    "budget " + budget);
+        }
+    }
+
+    @Test
+    void tooFewRowsToHoldOutKeepPjAndANamedMethodIsUsedAsIs() {
+        ExitTable tiny = DynamicInferenceTest.small();
+        ThresholdFitter fitter = new ThresholdFitter(tiny, THREE);
+        ThresholdFitter.Result cv = fitter.fit(25);
+        assertEquals(ThresholdFitter.Method.PJ, cv.chosen());
+        assertTrue(cv.crossValidation().isEmpty());
+        ThresholdFitter.Result search = fitter.fit(25, ThresholdFitter.Method.SEARCH);
+        assertEquals(ThresholdFitter.Method.SEARCH, search.chosen());
+        assertEquals(new ThresholdSearch(tiny, THREE).search(25).validation().correct(),
+                search.policy().validation().correct());
+    }
+
+    @Test
+    void methodsAreNamedAsOnTheCommandLine() {
+        for (ThresholdFitter.Method m : ThresholdFitter.Method.values()) {
+            assertEquals(m, ThresholdFitter.Method.parse(m.key()));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ThresholdFitter.Method.parse("magic"));
+        assertTrue(e.getMessage().contains("pj-shortened"), e.getMessage());
+    }
+
+    @Test
+    void onTheAuthorsTableTheChoiceHoldsUpAgainstPjOnTheHeldOutHalf() throws Exception {
+        ExitTable table = ExitTable.read(Fixtures.file("reference_table.pth"));
+        TablePair halves = TablePair.split(table, 0.5, 0);
+        StageCosts costs = DynamicInferenceTest.DENSENET201;
+        ThresholdFitter fitter = new ThresholdFitter(halves.validation(), costs);
+        for (double budget : List.of(1.0e9, 1.25e9, 1.5e9, 1.78e9)) {
+            ThresholdFitter.Result r = fitter.fit(budget);
+            Outcome chosen = DynamicInference.evaluate(halves.test(), r.policy().thresholds(), costs);
+            Outcome pj = DynamicInference.evaluate(halves.test(),
+                    r.candidates().get(ThresholdFitter.Method.PJ).thresholds(), costs);
+            assertTrue(chosen.correct() >= pj.correct(), "budget " + budget + ": " + ThresholdFitter.describe(r));
+            assertTrue(chosen.meanMultiplyAdds() <= budget * 1.005, "budget " + budget + " held out: "
+                    + chosen.meanMultiplyAdds());
+        }
+    }
+}
