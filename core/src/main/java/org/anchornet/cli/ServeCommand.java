@@ -52,6 +52,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest request body in MB (default ${DEFAULT-VALUE}).")
     int maxBodyMb;
 
+    @Option(names = "--idle-timeout-s", defaultValue = "30", converter = Converters.PositiveInt.class,
+            description = "Close a connection that sends nothing for this many seconds: stalled clients and partial"
+                    + " headers (default ${DEFAULT-VALUE}).")
+    int idleTimeoutSeconds;
+
     @Option(names = "--full-network", paramLabel = "CHECKPOINT", description = "Serve this full-resolution network"
             + " (the cascade's architecture and preprocessing) instead of the cascade, for load comparisons.")
     Path fullNetwork;
@@ -68,24 +73,31 @@ final class ServeCommand implements Callable<Integer> {
             long fullCost = CostCounter.count(full != null ? full : Architectures.get(cascade.config().arch())
                     .create(manager, cascade.config().numClasses(), 0), cascade.config().inputSize()).multiplyAdds();
             CascadeServer.Settings settings = new CascadeServer.Settings(host, port, new RequestBatcher.Options(
-                    maxBatch, maxWait, queue), (long) maxBodyMb << 20, 60_000);
+                    maxBatch, maxWait, queue), (long) maxBodyMb << 20, 60_000, idleTimeoutSeconds * 1000L);
             CascadeServer server = CascadeServer.start(cascade, full, fullCost, settings);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.shutdown(30_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    stopped.countDown();
-                }
-            }, "anchornet-shutdown"));
+            CountDownLatch stopRequested = new CountDownLatch(1);
+            onTermination(stopRequested::countDown);
             out.printf("serving %s on http://%s:%d/ (%s); ready%n", full != null ? "the full-resolution "
                     + cascade.config().arch() : cascadePath, host, server.port(), String.join(", ",
                     CascadeServer.endpoints()));
             out.flush();
-            stopped.await();
+            stopRequested.await();
+            // drained here, on the main thread, so that a clean stop exits 0 rather than as killed by the signal
+            server.shutdown(30_000);
+            out.println("stopped after answering every request in flight");
+            out.flush();
         }
         return 0;
+    }
+
+    /**
+     * Runs {@code stop} on SIGTERM or SIGINT instead of letting the JVM go down with them. The JDK has no public API
+     * for this; {@code sun.misc.Signal} (module jdk.unsupported) is the supported way servers do it.
+     */
+    @SuppressWarnings("removal")
+    private static void onTermination(Runnable stop) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.run());
+        }
     }
 }

@@ -45,6 +45,13 @@ public record CascadeConfig(
         Provenance provenance,
         Map<String, WeightFile> weights) {
 
+    /** Largest input side: AnchorNet's map at 2048 px is 249×249 windows, far past any use of the method. */
+    public static final int MAX_INPUT_SIZE = 2048;
+    /** Largest resize before the crop: an 8192 px shorter side is 67 M pixels, within the decoder's pixel budget. */
+    public static final int MAX_EVAL_RESIZE = 8192;
+    /** Most classes a cascade may name (ImageNet-21k has 21,841). */
+    public static final int MAX_CLASSES = 100_000;
+
     /** The version this code writes and the only one it reads. */
     public static final int FORMAT_VERSION = 1;
     /** Windows per image when nothing says otherwise ({@link PatchProposer#DEFAULT_TOP_K}). */
@@ -178,7 +185,8 @@ public record CascadeConfig(
         }
         require(arch != null && Architectures.names().contains(arch) && !arch.equals("anchornet"), "arch",
                 "unknown downstream architecture '" + arch + "'; known: " + Architectures.names());
-        require(numClasses >= 1, "num_classes", "must be positive, got " + numClasses);
+        require(numClasses >= 1 && numClasses <= MAX_CLASSES, "num_classes", "must lie in [1, " + MAX_CLASSES
+                + "], got " + numClasses);
         require(classes != null && classes.size() == numClasses && classes.stream().noneMatch(java.util.Objects::isNull), "classes",
                 "needs " + numClasses + " names (num_classes), got " + (classes == null ? "none" : classes.size()));
         ReceptiveField field = AnchorNet.window();
@@ -186,10 +194,10 @@ public record CascadeConfig(
                 + patchSize);
         require(stride == field.stride(), "stride", "AnchorNet's windows are " + field.stride() + " px apart, got "
                 + stride);
-        require(inputSize >= patchSize, "input_size", "must be at least the " + patchSize + " px window, got "
-                + inputSize);
-        require(evalResize >= inputSize, "eval_resize", "must be at least input_size " + inputSize + ", got "
-                + evalResize);
+        require(inputSize >= patchSize && inputSize <= MAX_INPUT_SIZE, "input_size", "must lie in [" + patchSize
+                + " (the window), " + MAX_INPUT_SIZE + "], got " + inputSize);
+        require(evalResize >= inputSize && evalResize <= MAX_EVAL_RESIZE, "eval_resize", "must lie in [input_size "
+                + inputSize + ", " + MAX_EVAL_RESIZE + "], got " + evalResize);
         requireChannels(mean, "mean", false);
         requireChannels(std, "std", true);
         int cells = field.featureSize(inputSize) * field.featureSize(inputSize);
@@ -218,6 +226,37 @@ public record CascadeConfig(
                     + ", got " + w.file());
         }
         return this;
+    }
+
+    /**
+     * Checks the JSON types of a configuration's fields before they are bound: Gson would read {@code "3"} into a
+     * number field, and a package whose settings disagree with its types must be refused, not coerced.
+     */
+    public static void checkJsonTypes(com.google.gson.JsonObject json) {
+        for (String field : List.of("format_version", "num_classes", "input_size", "eval_resize", "patch_size",
+                "stride", "topk")) {
+            com.google.gson.JsonElement v = json.get(field);
+            require(v != null && v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber(), field,
+                    "must be a JSON number, got " + (v == null ? "nothing" : v));
+        }
+        for (String field : List.of("mean", "std", "iou_thresholds", "thresholds", "stage_costs")) {
+            com.google.gson.JsonElement v = json.get(field);
+            require(v != null && v.isJsonArray(), field, "must be a JSON array, got " + (v == null ? "nothing" : v));
+            for (com.google.gson.JsonElement e : v.getAsJsonArray()) {
+                boolean nullable = field.equals("thresholds");
+                require((nullable && e.isJsonNull()) || (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()),
+                        field, "each must be a JSON number" + (nullable ? " or null" : "") + ", got " + e);
+            }
+        }
+        com.google.gson.JsonElement arch = json.get("arch");
+        require(arch != null && arch.isJsonPrimitive() && arch.getAsJsonPrimitive().isString(), "arch",
+                "must be a JSON string, got " + arch);
+        com.google.gson.JsonElement classes = json.get("classes");
+        require(classes != null && classes.isJsonArray(), "classes", "must be a JSON array of names");
+        for (com.google.gson.JsonElement e : classes.getAsJsonArray()) {
+            require(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(), "classes", "each must be a JSON"
+                    + " string, got " + e);
+        }
     }
 
     private static void requireChannels(List<Double> values, String field, boolean positive) {

@@ -37,6 +37,8 @@ public final class CascadePackage implements AutoCloseable {
     public static final String CONFIG_FILE = "cascade.json";
     /** Largest file a zip package may unpack to: no network here comes near it, a zip bomb would. */
     private static final long MAX_ENTRY_BYTES = 4L << 30;
+    /** Largest {@code cascade.json}: a real one is a few kilobytes. */
+    static final long MAX_CONFIG_BYTES = 1L << 20;
     // whole numbers in provenance maps read back as whole numbers, so a package written again is the same text
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
             .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE).create();
@@ -189,9 +191,19 @@ public final class CascadePackage implements AutoCloseable {
             throw new CascadeFormatException(where + ": missing (a cascade package holds " + CONFIG_FILE + ", "
                     + "anchornet.pth, glance.pth and patch.pth)");
         }
+        if (Files.size(json) > MAX_CONFIG_BYTES) {
+            throw new CascadeFormatException(where + ": " + Files.size(json) + " bytes, more than the "
+                    + MAX_CONFIG_BYTES + " a cascade configuration may have");
+        }
         CascadeConfig config;
         try {
-            config = GSON.fromJson(Files.readString(json, StandardCharsets.UTF_8), CascadeConfig.class);
+            com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(Files.readString(json,
+                    StandardCharsets.UTF_8));
+            if (!tree.isJsonObject()) {
+                throw new CascadeFormatException(where + ": not a JSON object");
+            }
+            CascadeConfig.checkJsonTypes(tree.getAsJsonObject());
+            config = GSON.fromJson(tree, CascadeConfig.class);
             if (config == null) {
                 throw new CascadeFormatException(where + ": empty");
             }
@@ -285,9 +297,9 @@ public final class CascadePackage implements AutoCloseable {
     private static void unzip(Path zipFile, Path into) throws IOException {
         java.util.Set<String> wanted = new java.util.HashSet<>(fileNames());
         java.util.Set<String> seen = new java.util.HashSet<>();
-        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(zipFile))) {
-            ZipEntry entry;
-            while ((entry = zip.getNextEntry()) != null) {
+        // the central directory declares every entry's size, so an oversized one is refused before it is inflated
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(zipFile.toFile())) {
+            for (ZipEntry entry : java.util.Collections.list(zip.entries())) {
                 String name = entry.getName();
                 String base = name.substring(name.lastIndexOf('/') + 1);
                 if (entry.isDirectory() || !wanted.contains(base) || name.chars().filter(c -> c == '/').count() > 1) {
@@ -296,15 +308,21 @@ public final class CascadePackage implements AutoCloseable {
                 if (!seen.add(base)) {
                     throw new CascadeFormatException(zipFile + ": holds " + base + " twice");
                 }
-                try (OutputStream out = Files.newOutputStream(into.resolve(base))) {
+                long limit = base.equals(CONFIG_FILE) ? MAX_CONFIG_BYTES : MAX_ENTRY_BYTES;
+                if (entry.getSize() > limit) {
+                    throw new CascadeFormatException(zipFile + "!" + base + ": declares " + entry.getSize()
+                            + " bytes unpacked, more than the " + limit + " allowed");
+                }
+                try (InputStream in = zip.getInputStream(entry); OutputStream out = Files.newOutputStream(
+                        into.resolve(base))) {
                     long copied = 0;
                     byte[] buffer = new byte[1 << 16];
                     int read;
-                    while ((read = zip.read(buffer)) > 0) {
-                        copied += read;
-                        if (copied > MAX_ENTRY_BYTES) {
-                            throw new CascadeFormatException(zipFile + "!" + base + ": larger than "
-                                    + (MAX_ENTRY_BYTES >> 30) + " GB unpacked");
+                    while ((read = in.read(buffer)) > 0) {
+                        copied += read; // the declared size may lie
+                        if (copied > limit) {
+                            throw new CascadeFormatException(zipFile + "!" + base + ": larger than " + limit
+                                    + " bytes unpacked");
                         }
                         out.write(buffer, 0, read);
                     }

@@ -11,8 +11,9 @@ import com.google.gson.JsonParser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.UploadedFile;
 import io.javalin.http.staticfiles.Location;
+import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
 import org.anchornet.model.TorchModule;
+import org.eclipse.jetty.server.MultiPartFormInputStream;
 
 /**
  * The cascade over HTTP (Javalin), in the shape of a Cog predictor: {@code POST /predictions} with {@code {"input":
@@ -42,10 +44,25 @@ import org.anchornet.model.TorchModule;
  */
 public final class CascadeServer implements AutoCloseable {
     /** Where and how the server listens and batches. */
+    /**
+     * Where and how the server listens and batches.
+     *
+     * @param maxBodyBytes largest request body, counted on the bytes read whatever the transfer encoding
+     * @param idleTimeoutMillis a connection that sends nothing for this long is closed (slow or stalled clients,
+     *     partial headers); a request being answered is not idle
+     */
     public record Settings(String host, int port, RequestBatcher.Options batching, long maxBodyBytes,
-            long requestTimeoutMillis) {
+            long requestTimeoutMillis, long idleTimeoutMillis) {
+        public Settings {
+            if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8 || requestTimeoutMillis < 1
+                    || idleTimeoutMillis < 1) {
+                throw new IllegalArgumentException("the body limit must lie in [1 B, 2 GB) and the timeouts be"
+                        + " positive");
+            }
+        }
+
         public static Settings defaults() {
-            return new Settings("127.0.0.1", 8080, new RequestBatcher.Options(32, 5, 256), 20L << 20, 60_000);
+            return new Settings("127.0.0.1", 8080, new RequestBatcher.Options(32, 5, 256), 20L << 20, 60_000, 30_000);
         }
     }
 
@@ -82,11 +99,6 @@ public final class CascadeServer implements AutoCloseable {
                 files.directory = WEB;
                 files.location = Location.CLASSPATH;
             });
-            config.jetty.multipartConfig.maxFileSize(settings.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBodyBytes(),
-                    io.javalin.config.SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE,
-                    settings.maxBodyBytes()), io.javalin.config.SizeUnit.BYTES);
         });
         routes();
     }
@@ -101,6 +113,11 @@ public final class CascadeServer implements AutoCloseable {
             Settings settings) {
         CascadeServer server = new CascadeServer(cascade, fullNetwork, fullMultiplyAdds, settings);
         server.app.start(settings.host(), settings.port());
+        for (org.eclipse.jetty.server.Connector c : server.app.jettyServer().server().getConnectors()) {
+            if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+                connector.setIdleTimeout(settings.idleTimeoutMillis());
+            }
+        }
         server.warmUp();
         server.metrics.startCounting();
         server.ready = true;
@@ -173,8 +190,36 @@ public final class CascadeServer implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "failed");
         body.put("error", message);
-        ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+        if (ctx.method().name().equals("GET")) {
+            ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+            return;
+        }
+        // A refused body may be unread, and Jetty reads and discards any rest, however long, before it lets the
+        // connection go. So the answer is sent here, then the connection is half-closed and closed a second later
+        // (a bounded lingering close: the client gets the answer before the socket goes).
+        try {
+            byte[] json = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+            ctx.res().setStatus(status);
+            ctx.res().setContentType("application/json");
+            ctx.res().setHeader("Connection", "close");
+            ctx.res().setContentLength(json.length);
+            ctx.res().getOutputStream().write(json);
+            ctx.res().flushBuffer();
+            org.eclipse.jetty.io.EndPoint endPoint = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req())
+                    .getHttpChannel().getEndPoint();
+            endPoint.shutdownOutput();
+            LINGER.schedule((Runnable) endPoint::close, 1, TimeUnit.SECONDS);
+        } catch (IOException | RuntimeException e) {
+            ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+        }
     }
+
+    private static final java.util.concurrent.ScheduledExecutorService LINGER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "anchornet-linger");
+                t.setDaemon(true);
+                return t;
+            });
 
     private void predictions(Context ctx) throws Exception {
         checkBody(ctx);
@@ -186,7 +231,7 @@ public final class CascadeServer implements AutoCloseable {
         }
         JsonObject input;
         try {
-            JsonElement body = JsonParser.parseString(ctx.body());
+            JsonElement body = JsonParser.parseString(new String(boundedBody(ctx), StandardCharsets.UTF_8));
             if (!body.isJsonObject() || !body.getAsJsonObject().has("input")
                     || !body.getAsJsonObject().get("input").isJsonObject()) {
                 throw new ApiError(400, "the body needs an \"input\" object: {\"input\": {\"image\": \"data:...\"}}");
@@ -209,26 +254,71 @@ public final class CascadeServer implements AutoCloseable {
             throw new ApiError(415, "POST /classify takes multipart/form-data with an \"image\" file (curl -F"
                     + " image=@file.png), got " + (type.isEmpty() ? "no content type" : type));
         }
-        UploadedFile file = ctx.uploadedFile("image");
+        Upload file = uploadedImage(ctx);
         if (file == null) {
             throw new ApiError(400, "the form needs an \"image\" file field");
         }
-        byte[] bytes;
-        try (InputStream in = file.content()) {
-            bytes = in.readAllBytes();
-        }
-        answer(ctx, bytes, file.filename());
+        answer(ctx, file.bytes(), file.fileName() != null ? file.fileName() : "image");
     }
 
     private void checkBody(Context ctx) {
         if (stopping) {
             throw new ApiError(503, "the server is shutting down", ServeMetrics.Outcome.UNAVAILABLE);
         }
-        long length = ctx.contentLength();
+        // the long form: the servlet's int form is -1 above 2 GB, which would skip the check
+        long length = ctx.req().getContentLengthLong();
         if (length > settings.maxBodyBytes()) {
-            throw new ApiError(413, "the body has " + length + " bytes, more than the " + settings.maxBodyBytes()
-                    + " accepted");
+            throw tooLarge("the body declares " + length + " bytes, more", settings.maxBodyBytes());
         }
+    }
+
+    /**
+     * The request body, read up to the limit: a chunked body (no declared length) or one longer than it declared is
+     * refused as soon as the limit is passed, and the rest is never read.
+     */
+    private byte[] boundedBody(Context ctx) throws IOException {
+        long limit = settings.maxBodyBytes();
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] body = in.readNBytes((int) limit);
+            if (body.length == limit && in.read() >= 0) {
+                throw tooLarge("the body is longer", limit);
+            }
+            return body;
+        }
+    }
+
+    /** A form's image field. */
+    private record Upload(byte[] bytes, String fileName) {}
+
+    /**
+     * The multipart "image" field, parsed by Jetty from a body read within the limit: Jetty's parser on the request
+     * stream skips a preamble of any length before the first boundary without counting it. A malformed form is the
+     * client's error, not the server's.
+     */
+    private Upload uploadedImage(Context ctx) throws IOException {
+        byte[] body = boundedBody(ctx);
+        long limit = settings.maxBodyBytes();
+        MultiPartFormInputStream form = new MultiPartFormInputStream(new java.io.ByteArrayInputStream(body),
+                ctx.contentType(), new MultipartConfigElement(System.getProperty("java.io.tmpdir"), limit, limit,
+                        (int) limit), new java.io.File(System.getProperty("java.io.tmpdir")));
+        try {
+            Part part = form.getPart("image");
+            if (part == null) {
+                return null;
+            }
+            try (InputStream in = part.getInputStream()) {
+                return new Upload(in.readAllBytes(), part.getSubmittedFileName());
+            }
+        } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+            throw new ApiError(400, "malformed multipart form: " + rootMessage(e));
+        } finally {
+            form.deleteParts();
+        }
+    }
+
+    /** 413; the connection is closed after the answer ({@link #fail}), so the rest of the body is never read. */
+    private static ApiError tooLarge(String what, long limit) {
+        return new ApiError(413, what + " than the " + limit + " bytes accepted");
     }
 
     /** The image of a data URI or plain base64; URLs are refused, never fetched. */

@@ -156,6 +156,50 @@ class CascadePackageTest {
     }
 
     @Test
+    void settingsOfTheWrongJsonTypeOrOutOfRangeAreRefusedNamingTheField() throws Exception {
+        String m = damaged("topk-string", f -> editJson(f, "\"topk\": 3", "\"topk\": \"3\""));
+        assertTrue(m.contains("'topk'") && m.contains("JSON number"), m);
+        m = damaged("classes-string", f -> editJson(f, "\"num_classes\": 10", "\"num_classes\": \"10\""));
+        assertTrue(m.contains("'num_classes'") && m.contains("JSON number"), m);
+        m = damaged("threshold-string", f -> editJson(f, "\"thresholds\": [\n    0.3,", "\"thresholds\": [\n    \"0.3\","));
+        assertTrue(m.contains("'thresholds'") && m.contains("JSON number or null"), m);
+        m = damaged("huge-input", f -> editJson(f, "\"input_size\": 128", "\"input_size\": 100000"));
+        assertTrue(m.contains("'input_size'") && m.contains("2048], got 100000"), m);
+        m = damaged("huge-resize", f -> editJson(f, "\"eval_resize\": 128", "\"eval_resize\": 100000"));
+        assertTrue(m.contains("'eval_resize'") && m.contains("8192"), m);
+        m = damaged("padded", f -> editJson(f, "\"topk\": 3", "\"topk\": 3" + " ".repeat(2 << 20)));
+        assertTrue(m.contains("more than the " + CascadePackage.MAX_CONFIG_BYTES), m);
+    }
+
+    @Test
+    void aZipEntryIsRefusedByItsDeclaredSizeBeforeItIsInflated() throws Exception {
+        Path folder = tmp.resolve("for-bomb");
+        CascadePackage.write(folder, config, checkpoints);
+        Path zip = tmp.resolve("bomb.zip");
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            for (String name : List.of("anchornet.pth", "glance.pth", "patch.pth")) {
+                out.putNextEntry(new java.util.zip.ZipEntry(name));
+                out.write(Files.readAllBytes(folder.resolve(name)));
+                out.closeEntry();
+            }
+            // 64 MB of one byte deflates to about 64 KB; its size is declared in the central directory
+            out.putNextEntry(new java.util.zip.ZipEntry("cascade.json"));
+            byte[] block = new byte[1 << 20];
+            java.util.Arrays.fill(block, (byte) ' ');
+            for (int i = 0; i < 64; i++) {
+                out.write(block);
+            }
+            out.closeEntry();
+        }
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            long packed = z.getEntry("cascade.json").getCompressedSize();
+            assertTrue(packed < (1L << 20), "the bomb is small packed: " + packed);
+        }
+        CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(zip).close());
+        assertTrue(e.getMessage().contains("declares " + (64L << 20) + " bytes unpacked"), e.getMessage());
+    }
+
+    @Test
     void weightsThatDoNotFitTheArchitectureOrClassesAreRefusedByFileName() throws Exception {
         for (CascadeConfig wrong : List.of(
                 CascadeConfig.builder().arch("resnet34").classes(FashionMnist.CLASSES).inputSize(128).topK(3).build(),

@@ -117,7 +117,7 @@ class CascadeServerTest {
         images = canvases(tmp, 8);
         cascade = Cascade.load(packageDir);
         server = CascadeServer.start(cascade, null, 1_000_000_000L, new CascadeServer.Settings("127.0.0.1", 0,
-                new RequestBatcher.Options(8, 20, 64), 1 << 20, 60_000));
+                new RequestBatcher.Options(8, 20, 64), 1 << 20, 60_000, 30_000));
     }
 
     @AfterAll

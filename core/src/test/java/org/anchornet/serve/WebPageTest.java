@@ -62,7 +62,7 @@ class WebPageTest {
         List<Path> images = CascadeServerTest.canvases(tmp, 8);
         try (Cascade cascade = Cascade.load(packageDir);
                 CascadeServer server = CascadeServer.start(cascade, null, 1_000_000_000L, new CascadeServer.Settings(
-                        "127.0.0.1", 0, new RequestBatcher.Options(8, 5, 64), 1 << 20, 60_000))) {
+                        "127.0.0.1", 0, new RequestBatcher.Options(8, 5, 64), 1 << 20, 60_000, 30_000))) {
             // an image that goes past the glance, so that the page shows windows and a class activation map
             Path image = null;
             Prediction expected = null;
