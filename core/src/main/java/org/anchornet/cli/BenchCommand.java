@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
@@ -122,15 +123,15 @@ final class BenchCommand implements Callable<Integer> {
         if (cascade.fromPackage()) {
             throw new IllegalArgumentException("--replay-table runs random weights; it takes no --cascade");
         }
-        List<Double> thresholds = cascade.thresholds();
-        if (thresholds == null || thresholds.size() != table.stages()) {
+        ExitThresholds thresholds = cascade.thresholds();
+        if (thresholds == null || thresholds.stages() != table.stages()) {
             throw new IllegalArgumentException("--replay-table needs --thresholds, one per table stage ("
                     + table.stages() + ")");
         }
         if (table.images() < usable) {
             throw new IllegalArgumentException("the table has only " + table.images() + " images");
         }
-        double[] t = CascadeConfig.exitThresholds(thresholds);
+        double[] t = thresholds.toArray();
         int[] exits = new int[usable];
         for (int i = 0; i < usable; i++) {
             final int row = i;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.Transforms;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
@@ -43,7 +44,8 @@ final class CascadeOptions {
     Path patch;
 
     @Option(names = "--thresholds", arity = "1..*", description = "One exit threshold per stage (glance + top-k);"
-            + " 'none' for a stage that never exits early.")
+            + " 'none' for a stage that never exits early, 'all' for the stage where the cascade ends (every image"
+            + " still in leaves).")
     List<String> thresholdValues;
 
     @Option(names = "--table-file", description = "Fit thresholds on this (validation) exit table instead...")
@@ -87,8 +89,8 @@ final class CascadeOptions {
     Path labels;
 
     /** The --thresholds values, checked ('none' → null, never early). */
-    List<Double> thresholds() {
-        return Converters.each(thresholdValues, "--thresholds", new Converters.Threshold());
+    ExitThresholds thresholds() {
+        return thresholdValues == null ? null : ExitThresholds.parse(thresholdValues);
     }
 
     /** Whether the networks come from a package. */
@@ -141,14 +143,14 @@ final class CascadeOptions {
                 .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(resized))
                 .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(patch));
         CascadeConfig config = b.build();
-        List<Double> thresholds = thresholds();
+        ExitThresholds thresholds = thresholds();
         if (thresholds != null) {
             if (table != null || budget != null) {
                 throw new IllegalArgumentException("give --thresholds or --table-file with --budget, not both");
             }
-            if (thresholds.size() != k + 1) {
+            if (thresholds.stages() != k + 1) {
                 throw new IllegalArgumentException("--thresholds needs " + (k + 1) + " values (the glance and " + k
-                        + " windows), got " + thresholds.size());
+                        + " windows), got " + thresholds.stages());
             }
             return config.withThresholds(thresholds, new CascadeConfig.ThresholdFit("given", null, null, null, 0,
                     null, null));
@@ -183,7 +185,7 @@ final class CascadeOptions {
     private CascadeConfig fit(CascadeConfig config) throws IOException {
         ExitTable t = ExitTable.read(table);
         ThresholdSearch.Policy policy = ThresholdFitting.fit(config, t, budget * 1e9, fit);
-        return config.withThresholds(CascadeConfig.storedThresholds(policy.thresholds()),
+        return config.withThresholds(ThresholdFitting.stored(policy),
                 ThresholdFitting.describe(policy, budget * 1e9, table.getFileName().toString(), "all rows", t));
     }
 
@@ -222,12 +224,10 @@ final class CascadeOptions {
             throw contradicts("--iou " + iou, "iou_thresholds " + c.iouThresholds());
         }
         contradiction("--iou-thresholds", iouThresholds, c.iouThresholds(), "iou_thresholds");
-        // the last stage takes every image still in, so its entry does not matter
-        int stages = c.thresholds().size();
-        List<Double> thresholds = thresholds();
-        if (thresholds != null && (thresholds.size() != stages || !thresholds.subList(0, stages - 1)
-                .equals(c.thresholds().subList(0, stages - 1)))) {
-            throw contradicts("--thresholds " + thresholds, "thresholds " + c.thresholds());
+        // compared as the exit rule uses them: the last stage takes every image still in whatever it was given
+        ExitThresholds thresholds = thresholds();
+        if (thresholds != null && !thresholds.equals(c.exitThresholds())) {
+            throw contradicts("--thresholds " + thresholds, "thresholds " + c.exitThresholds());
         }
     }
 

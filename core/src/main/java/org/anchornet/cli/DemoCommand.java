@@ -59,6 +59,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--arch", description = "Downstream architecture (default resnet18).",
             completionCandidates = FlopsCommand.ArchNames.class)
     String arch;
+    @Option(names = "--patch-recipe", defaultValue = "paper", description = "How the patch network is fine-tuned:"
+            + " paper (each window alone, as published; default) or stages (on the running sums with the glance that"
+            + " the cascade scores, with soft targets from the full-resolution network, one more epoch of patience).")
+    String patchRecipe;
+
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
             + " (default 128,160; converged preset 128,160,192; 'none' for no such baseline).")
     List<String> resolutions;
@@ -88,6 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         Optional.ofNullable(arch).ifPresent(d::arch);
         Optional.ofNullable(budgetFraction).ifPresent(d::budgetFraction);
         Optional.ofNullable(workers).ifPresent(d::workers);
+        d.patchRecipe(DemoSettings.PatchRecipe.parse(patchRecipe));
         if (resolutions != null) {
             d.resolutions(resolutions.equals(List.of("none")) ? List.of()
                     : resolutions.stream().map(Integer::valueOf).toList());

@@ -43,7 +43,7 @@ final class DemoFigures {
             every = cascade.engine().run(manager.create(all, new Shape(count, 3, side, side)),
                     EarlyExitEngine.ExitPolicy.never());
         }
-        double[] thresholds = cascade.config().exitThresholds();
+        double[] thresholds = cascade.config().exitThresholds().toArray();
         List<Figures.Annotated> annotated = new ArrayList<>();
         List<float[]> cams = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -56,6 +56,9 @@ public final class DemoPipeline {
             }).create();
     private static final String SETTINGS_FILE = "demo-settings.json";
     private static final String SUMMARY_FILE = "summary.json";
+    /** Settings added after runs were made, with what those runs did: such a run resumes under the old value. */
+    private static final Map<String, JsonElement> SETTINGS_BEFORE_THEY_EXISTED = Map.of("patch_recipe",
+            new com.google.gson.JsonPrimitive("paper"));
 
     private final DemoSettings s;
     private final PrintWriter log;
@@ -193,7 +196,7 @@ public final class DemoPipeline {
             JsonObject theirs = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
             for (String key : mine.keySet()) {
                 JsonElement a = mine.get(key);
-                JsonElement b = theirs.get(key);
+                JsonElement b = theirs.has(key) ? theirs.get(key) : SETTINGS_BEFORE_THEY_EXISTED.get(key);
                 if (!a.equals(b)) {
                     throw new IllegalArgumentException(out + " holds a demo run with other settings (" + key + ": "
                             + b + " there, " + a + " now); give another output folder, or start over");

@@ -41,7 +41,33 @@ public record DemoSettings(
         Path outDir,
         Path fashionMnistDir,
         int workers,
-        boolean progress) {
+        boolean progress,
+        @SerializedName("patch_recipe") PatchRecipe patchRecipe) {
+
+    /**
+     * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
+     * schedule as the other networks), or aimed at the stages (beyond the paper): trained on the running sums with the
+     * glance's logits that the cascade scores, with soft targets from the full-resolution baseline
+     * ({@value #STAGE_DISTILLATION} of the loss, temperature {@value #STAGE_TEMPERATURE}) and one more epoch of
+     * patience than the other networks.
+     */
+    public enum PatchRecipe {
+        @SerializedName("paper") PAPER,
+        @SerializedName("stages") STAGES;
+
+        public static PatchRecipe parse(String name) {
+            return switch (name) {
+                case "paper" -> PAPER;
+                case "stages" -> STAGES;
+                default -> throw new IllegalArgumentException("the patch recipe is paper or stages, got " + name);
+            };
+        }
+    }
+
+    /** Weight of the soft-target term in the stages recipe. */
+    public static final double STAGE_DISTILLATION = 0.5;
+    /** Temperature of the soft-target term in the stages recipe. */
+    public static final double STAGE_TEMPERATURE = 2.0;
 
     /** Where and how a run happens rather than what it computes: not recorded, not compared on resume. */
     static final java.util.Set<String> LOCAL_FIELDS = java.util.Set.of("outDir", "fashionMnistDir", "workers",
@@ -117,7 +143,7 @@ public record DemoSettings(
                 .batchSize(batchSize).pretrain(pretrain).pretrainSide(pretrainSide).anchorNet(anchorNet).fineTune(fineTune)
                 .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
-                .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress);
+                .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -144,6 +170,7 @@ public record DemoSettings(
         private Path fashionMnistDir = null;
         private int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
         private boolean progress = true;
+        private PatchRecipe patchRecipe = PatchRecipe.PAPER;
 
         private Builder() {}
 
@@ -169,13 +196,14 @@ public record DemoSettings(
         public Builder fashionMnistDir(Path v) { fashionMnistDir = v; return this; }
         public Builder workers(int v) { workers = v; return this; }
         public Builder progress(boolean v) { progress = v; return this; }
+        public Builder patchRecipe(PatchRecipe v) { patchRecipe = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
                     pretrainSide != null ? pretrainSide : canvas,
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
-                    testSeed, outDir, fashionMnistDir, workers, progress);
+                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe);
         }
     }
 }

@@ -18,6 +18,7 @@ import org.anchornet.engine.ExitTableMaker;
 import org.anchornet.exits.BudgetSweep;
 import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.TablePair;
@@ -92,7 +93,7 @@ final class DemoTables {
         Outcome onTest = DynamicInference.evaluate(tables.test(), policy.thresholds(), costs);
         double[] atStage = IntStream.range(0, costs.stages()).mapToDouble(j -> tables.test().stageAccuracy(j))
                 .toArray();
-        return new DemoSummary.Method(CascadeConfig.storedThresholds(policy.thresholds()),
+        return new DemoSummary.Method(ExitThresholds.of(policy.thresholds()).stored(),
                 policy.validation().accuracy(), policy.validation().meanGigaMultiplyAdds(), onTest.accuracy(),
                 onTest.meanGigaMultiplyAdds(), onTest.exits(), atStage);
     }

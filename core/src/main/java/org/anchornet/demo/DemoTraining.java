@@ -63,9 +63,7 @@ final class DemoTraining {
                 "glance");
         steps.announce("fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
         Path baseline = fit(downstream(TrainingSettings.Mode.FULL, s.fineTune(), pretrained), "full");
-        steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
-        Path patch = fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
-                .topK(s.topK()).iou(s.iou()), "patch");
+        Path patch = patchNetwork(pretrained, anchor, glance, baseline);
         Map<Integer, Path> resolutions = new LinkedHashMap<>();
         for (int side : s.resolutions()) {
             steps.announce("fine-tuning the resolution-scaled baseline at " + side + " px");
@@ -73,6 +71,23 @@ final class DemoTraining {
                     .patchSize(side), "resized-" + side));
         }
         return new Networks(pretrained, anchor, glance, baseline, patch, resolutions);
+    }
+
+    /** The patch network by the run's recipe: the paper's, or aimed at the stages (its own checkpoint folder). */
+    private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
+        if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
+            steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
+            return fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
+                    .topK(s.topK()).iou(s.iou()), "patch");
+        }
+        steps.announce("fine-tuning the patch network on the stages (glance + AnchorNet's top-" + s.topK()
+                + " windows, running sums) with soft targets from the full-resolution network");
+        DemoSettings.Recipe r = s.fineTune();
+        DemoSettings.Recipe longer = r.patience() > 0 ? new DemoSettings.Recipe(r.epochs(), r.lr(), r.patience() + 1)
+                : r;
+        return fit(downstream(TrainingSettings.Mode.PATCH, longer, pretrained).anchorNet(anchor).topK(s.topK())
+                .iou(s.iou()).stageTargets(new TrainingSettings.StageTargets(glance, baseline,
+                        DemoSettings.STAGE_DISTILLATION, DemoSettings.STAGE_TEMPERATURE)), "patch-stages");
     }
 
     /** Test top-1 of a network trained in a mode (the baseline, a resolution-scaled one). */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.anchornet.data.RgbImage;
 import org.anchornet.data.Transforms;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
@@ -40,6 +41,7 @@ public record CascadeConfig(
         @SerializedName("topk") int topK,
         @SerializedName("iou_thresholds") List<Double> iouThresholds,
         List<Double> thresholds,
+        @SerializedName("last_stage") Integer lastStage,
         @SerializedName("stage_costs") List<Long> stageCosts,
         @SerializedName("threshold_fit") ThresholdFit thresholdFit,
         Provenance provenance,
@@ -53,7 +55,9 @@ public record CascadeConfig(
     public static final int MAX_CLASSES = 100_000;
 
     /** The version this code writes and the only one it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Format 1 had no {@code last_stage}; a negative threshold (−1) let every image still in leave there. */
+    public static final int FIRST_FORMAT = 1;
     /** Windows per image when nothing says otherwise ({@link PatchProposer#DEFAULT_TOP_K}). */
     public static final int DEFAULT_TOP_K = PatchProposer.DEFAULT_TOP_K;
     /** IoU threshold between windows when nothing says otherwise ({@link PatchProposer#DEFAULT_IOU}). */
@@ -114,19 +118,9 @@ public record CascadeConfig(
     /** A weight file of the package and its SHA-256 (hex). */
     public record WeightFile(String file, String sha256) {}
 
-    /** Thresholds as the exit rule uses them: null → +∞ (never early), the last stage → −∞ (takes everyone). */
-    public double[] exitThresholds() {
-        return exitThresholds(thresholds);
-    }
-
-    /** {@link #exitThresholds()} of stored thresholds (null = never early, the last stage takes everyone). */
-    public static double[] exitThresholds(List<Double> stored) {
-        double[] t = new double[stored.size()];
-        for (int j = 0; j < t.length; j++) {
-            Double v = stored.get(j);
-            t[j] = j == t.length - 1 ? Double.NEGATIVE_INFINITY : v == null ? Double.POSITIVE_INFINITY : v;
-        }
-        return t;
+    /** The thresholds the exit rule uses, with the stage the cascade ends at. */
+    public ExitThresholds exitThresholds() {
+        return ExitThresholds.fromStored(thresholds, lastStage);
     }
 
     public int stages() {
@@ -151,37 +145,31 @@ public record CascadeConfig(
     }
 
     /** The same configuration with other thresholds and the fit that chose them. */
-    public CascadeConfig withThresholds(List<Double> newThresholds, ThresholdFit fit) {
-        return new CascadeConfig(formatVersion, arch, numClasses, classes, inputSize, evalResize, mean, std, patchSize,
-                stride, topK, iouThresholds, new ArrayList<>(newThresholds), stageCosts, fit, provenance, weights);
+    public CascadeConfig withThresholds(ExitThresholds t, ThresholdFit fit) {
+        if (t.stages() != stages()) {
+            throw new IllegalArgumentException(t.stages() + " thresholds for a cascade of " + stages() + " stages");
+        }
+        return new CascadeConfig(FORMAT_VERSION, arch, numClasses, classes, inputSize, evalResize, mean, std,
+                patchSize, stride, topK, iouThresholds, t.stored(), t.lastStage() + 1, stageCosts, fit, provenance,
+                weights);
     }
 
     /** The same configuration recording these weight files. */
     public CascadeConfig withWeights(Map<String, WeightFile> files) {
         return new CascadeConfig(formatVersion, arch, numClasses, classes, inputSize, evalResize, mean, std, patchSize,
-                stride, topK, iouThresholds, thresholds, stageCosts, thresholdFit, provenance,
+                stride, topK, iouThresholds, thresholds, lastStage, stageCosts, thresholdFit, provenance,
                 new LinkedHashMap<>(files));
     }
 
-    /** Thresholds for every stage from an exit-rule vector (+∞ and the last stage become null). */
-    public static List<Double> storedThresholds(double[] exitThresholds) {
-        List<Double> out = new ArrayList<>();
-        for (int j = 0; j < exitThresholds.length; j++) {
-            double t = exitThresholds[j];
-            out.add(j == exitThresholds.length - 1 || t == Double.POSITIVE_INFINITY ? null
-                    : t == Double.NEGATIVE_INFINITY ? -1.0 : t);
-        }
-        return out;
-    }
 
     /**
      * Checks every field of a configuration read from a file, and returns it; the message names the first field that
      * is wrong and why.
      */
     public CascadeConfig check() {
-        if (formatVersion != FORMAT_VERSION) {
+        if (formatVersion != FORMAT_VERSION && formatVersion != FIRST_FORMAT) {
             throw new IllegalArgumentException("format_version " + formatVersion + " is not supported (this version"
-                    + " reads " + FORMAT_VERSION + ")");
+                    + " reads " + FIRST_FORMAT + " and " + FORMAT_VERSION + ")");
         }
         require(arch != null && Architectures.names().contains(arch) && !arch.equals("anchornet"), "arch",
                 "unknown downstream architecture '" + arch + "'; known: " + Architectures.names());
@@ -214,6 +202,18 @@ public record CascadeConfig(
                 + (thresholds == null ? "none" : thresholds.size()));
         for (Double t : thresholds) {
             require(t == null || Double.isFinite(t), "thresholds", "each must be a number or null, got " + t);
+        }
+        if (formatVersion == FIRST_FORMAT) {
+            require(lastStage == null, "last_stage", "is not part of format 1 (write format_version 2)");
+        } else {
+            require(lastStage != null && lastStage >= 1 && lastStage <= topK + 1, "last_stage", "must lie in [1, "
+                    + (topK + 1) + "] (the stage where every image still in leaves), got " + lastStage);
+            for (int j = 0; j < thresholds.size(); j++) {
+                Double t = thresholds.get(j);
+                require(j < lastStage - 1 ? t == null || (t >= 0 && t <= 1) : t == null, "thresholds",
+                        "entries before last_stage must lie in [0, 1] or be null, and those from it on be null;"
+                                + " stage " + (j + 1) + " has " + t);
+            }
         }
         require(stageCosts != null && stageCosts.size() == topK + 1 && stageCosts.stream().allMatch(c -> c != null
                 && c > 0), "stage_costs", "needs " + (topK + 1) + " positive multiply-add counts");
@@ -294,7 +294,7 @@ public record CascadeConfig(
         private Integer evalResize;
         private int topK = DEFAULT_TOP_K;
         private List<Double> iouThresholds;
-        private List<Double> thresholds;
+        private ExitThresholds thresholds;
         private ThresholdFit thresholdFit;
         private Map<String, Object> data = Map.of();
         private final Map<String, NetworkProvenance> networks = new LinkedHashMap<>();
@@ -309,7 +309,7 @@ public record CascadeConfig(
         public Builder topK(int v) { topK = v; return this; }
         public Builder iouThresholds(List<Double> v) { iouThresholds = new ArrayList<>(v); return this; }
         /** One per stage, null for never; default: every stage but the last never exits. */
-        public Builder thresholds(List<Double> v) { thresholds = new ArrayList<>(v); return this; }
+        public Builder thresholds(ExitThresholds v) { thresholds = v; return this; }
         public Builder thresholdFit(ThresholdFit v) { thresholdFit = v; return this; }
         public Builder data(Map<String, Object> v) { data = new LinkedHashMap<>(v); return this; }
         public Builder network(String key, NetworkProvenance v) { networks.put(key, v); return this; }
@@ -321,11 +321,10 @@ public record CascadeConfig(
             ReceptiveField field = AnchorNet.window();
             List<Double> ious = iouThresholds != null ? iouThresholds
                     : new ArrayList<>(Collections.nCopies(Math.max(0, topK - 1), DEFAULT_IOU));
-            List<Double> t = thresholds != null ? thresholds
-                    : new ArrayList<>(Collections.nCopies(topK + 1, (Double) null));
-            if (ious.size() != topK - 1 || t.size() != topK + 1) {
+            ExitThresholds t = thresholds != null ? thresholds : ExitThresholds.neverEarly(topK + 1);
+            if (ious.size() != topK - 1 || t.stages() != topK + 1) {
                 throw new IllegalArgumentException("topk " + topK + " needs " + (topK - 1) + " IoU thresholds and "
-                        + (topK + 1) + " exit thresholds, got " + ious.size() + " and " + t.size());
+                        + (topK + 1) + " exit thresholds, got " + ious.size() + " and " + t.stages());
             }
             StageCosts costs = StageCostCounter.count(topK + 1, arch, field.size(), inputSize, classes.size());
             List<Long> stageCosts = new ArrayList<>();
@@ -338,7 +337,8 @@ public record CascadeConfig(
             Map<String, WeightFile> unsaved = new LinkedHashMap<>();
             return new CascadeConfig(FORMAT_VERSION, arch, classes.size(), classes, inputSize,
                     evalResize != null ? evalResize : inputSize, doubles(Transforms.MEAN), doubles(Transforms.STD),
-                    field.size(), field.stride(), topK, ious, t, stageCosts, thresholdFit, provenance, unsaved);
+                    field.size(), field.stride(), topK, ious, t.stored(), t.lastStage() + 1, stageCosts, thresholdFit,
+                    provenance, unsaved);
         }
 
         private static List<Double> doubles(float[] values) {

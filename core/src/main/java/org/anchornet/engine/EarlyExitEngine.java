@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BiFunction;
 import org.anchornet.exits.ExitRule;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.PatchCropper;
@@ -41,8 +42,8 @@ public final class EarlyExitEngine {
         boolean leaves(int image, int stage, float confidence);
 
         /** The {@link ExitRule} with one threshold per stage. */
-        static ExitPolicy thresholds(double[] thresholds) {
-            double[] t = thresholds.clone();
+        static ExitPolicy thresholds(ExitThresholds thresholds) {
+            double[] t = thresholds.toArray();
             return (image, stage, confidence) -> ExitRule.passes(confidence, t[stage]);
         }
 

@@ -2,6 +2,7 @@ package org.anchornet.engine;
 
 import java.util.List;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 
@@ -42,8 +43,8 @@ public final class ThresholdFitting {
                 policy.validation().accuracy(), policy.validation().meanMultiplyAdds());
     }
 
-    /** {@link CascadeConfig#storedThresholds} of a policy. */
-    public static List<Double> stored(ThresholdSearch.Policy policy) {
-        return CascadeConfig.storedThresholds(policy.thresholds());
+    /** A policy's thresholds as a cascade keeps them. */
+    public static ExitThresholds stored(ThresholdSearch.Policy policy) {
+        return ExitThresholds.of(policy.thresholds());
     }
 }

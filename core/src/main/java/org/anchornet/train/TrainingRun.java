@@ -100,6 +100,7 @@ public final class TrainingRun implements AutoCloseable {
     private final Trainer trainer;
     private final NDManager anchorManager;
     private final Localizer localizer;
+    private final StageObjective stages; // null unless the patch network is trained on the stages
 
     public TrainingRun(TrainingSettings settings, PrintWriter log) throws IOException {
         this.settings = settings;
@@ -136,6 +137,7 @@ public final class TrainingRun implements AutoCloseable {
                 anchorManager = null;
                 localizer = null;
             }
+            stages = settings.stageTargets().isPresent() ? new StageObjective(model.getNDManager(), settings) : null;
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -274,13 +276,22 @@ public final class TrainingRun implements AutoCloseable {
                     NDArray x = images(scope, batch);
                     NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
                     NDArray inputs = trainingInputs(x);
+                    StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
+                    NDArray labels = y;
                     if (settings.mode() == TrainingSettings.Mode.PATCH) {
                         y = y.repeat(0, settings.topK());
                     }
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDList out = trainer.forward(new NDList(inputs));
                         NDArray logits = out.get(out.size() - 1);
-                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                        NDArray loss;
+                        if (stages != null) {
+                            NDArray z = stages.stageLogits(frozen.glanceLogits(), logits);
+                            loss = stages.loss(z, labels, frozen.teacherLogits());
+                            logits = z.reshape(y.size(), -1); // counted as the stages predict
+                        } else {
+                            loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                        }
                         float value = loss.getFloat();
                         if (!Float.isFinite(value)) {
                             throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1)
@@ -361,14 +372,26 @@ public final class TrainingRun implements AutoCloseable {
                 NDArray x = images(scope, batch);
                 NDArray logits = evaluationLogits(x);
                 NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
+                if (stages != null) {
+                    y = y.repeat(0, settings.topK()); // every stage's prediction counts
+                }
                 correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).eq(y).sum().getLong();
-                seen += batch.size();
+                seen += y.size();
             }
         }
         return seen == 0 ? 0 : (double) correct / seen;
     }
 
+    /**
+     * Logits to score: the network's on its mode's evaluation inputs (patch mode: five crops, mean logits), or with
+     * stage targets the stage outputs on AnchorNet's windows, (N·k)×C.
+     */
     private NDArray evaluationLogits(NDArray x) {
+        if (stages != null) {
+            NDList out = trainer.evaluate(new NDList(trainingInputs(x)));
+            return stages.stageLogits(stages.frozen(x, false).glanceLogits(), out.get(out.size() - 1))
+                    .reshape(x.getShape().get(0) * settings.topK(), -1);
+        }
         NDArray inputs = switch (settings.mode()) {
             case RESIZED -> Glance.resize(x, settings.patchSize());
             case PATCH -> PatchCropper.crop(x, fiveCropWindows((int) x.getShape().get(0), (int) x.getShape().get(3)),
@@ -435,6 +458,9 @@ public final class TrainingRun implements AutoCloseable {
 
     @Override
     public void close() {
+        if (stages != null) {
+            stages.close();
+        }
         trainer.close();
         if (anchorManager != null) {
             anchorManager.close();

@@ -41,7 +41,29 @@ public record TrainingSettings(
         int maxBatchesPerEpoch,
         int bnRecalibrationBatches,
         int patience,
-        int plateauDrops) {
+        int plateauDrops,
+        Optional<StageTargets> stageTargets) {
+
+    /**
+     * Patch training aimed at the stages (beyond the paper): the loss is taken on what the cascade scores, the running
+     * sums of the frozen glance network's logits and the patch logits of windows 1..j, with soft targets from a frozen
+     * teacher (the converged full-resolution network) mixed in; validation scores the same stage outputs. Absent, the
+     * paper's recipe: every window alone with its image's label, validated on five crops.
+     *
+     * @param glance the glance network's weights (the cascade's stage 1)
+     * @param teacher the full-resolution network whose softened predictions are the soft targets
+     * @param distillation weight of the soft-target term in [0, 1] (0: labels only)
+     * @param temperature softening of both distributions in the soft-target term (its gradient is scaled by T²)
+     */
+    public record StageTargets(Path glance, Path teacher, double distillation, double temperature) {
+        public StageTargets {
+            if (glance == null || teacher == null || !(distillation >= 0 && distillation <= 1)
+                    || !(temperature > 0)) {
+                throw new IllegalArgumentException("stage targets need the glance and teacher weights, a soft-target"
+                        + " weight in [0, 1] and a positive temperature");
+            }
+        }
+    }
 
     /** What is trained, on what input. */
     public enum Mode {
@@ -95,6 +117,10 @@ public record TrainingSettings(
         if (mode == Mode.PATCH && anchorNet.isEmpty()) {
             throw new IllegalArgumentException("patch mode needs AnchorNet's weights (AnchorNet picks the patches)");
         }
+        if (stageTargets.isPresent() && mode != Mode.PATCH) {
+            throw new IllegalArgumentException("stage targets are for patch training, not " + mode.name()
+                    .toLowerCase(java.util.Locale.ROOT));
+        }
         if (mode == Mode.ANCHORNET && !arch.equals("anchornet")) {
             throw new IllegalArgumentException("AnchorNet mode trains 'anchornet', not " + arch);
         }
@@ -136,6 +162,11 @@ public record TrainingSettings(
         m.put("patience", (long) patience);
         m.put("plateau_drops", (long) plateauDrops);
         m.put("eval_resize", (long) evalResize);
+        stageTargets.ifPresent(t -> { // only when set, so checkpoints of the paper's recipe still resume
+            m.put("patch_objective", "stages");
+            m.put("distillation", t.distillation());
+            m.put("temperature", t.temperature());
+        });
         return m;
     }
 
@@ -184,6 +215,7 @@ public record TrainingSettings(
         b.bnRecalibrationBatches = bnRecalibrationBatches;
         b.patience = patience;
         b.plateauDrops = plateauDrops;
+        b.stageTargets = stageTargets;
         return b;
     }
 
@@ -218,6 +250,7 @@ public record TrainingSettings(
         private int bnRecalibrationBatches;
         private int patience;
         private int plateauDrops = 2;
+        private Optional<StageTargets> stageTargets = Optional.empty();
 
         Builder(Mode mode, String arch) {
             this.mode = mode;
@@ -260,12 +293,14 @@ public record TrainingSettings(
         public Builder patience(int v) { patience = v; return this; }
         /** Rate drops of the plateau schedule before a stall ends the run. */
         public Builder plateauDrops(int v) { plateauDrops = v; return this; }
+        /** Patch mode: train on the stage outputs with soft targets ({@link StageTargets}); null for the paper's. */
+        public Builder stageTargets(StageTargets v) { stageTargets = Optional.ofNullable(v); return this; }
 
         public TrainingSettings build() {
             return new TrainingSettings(mode, arch, numClasses, epochs, batchSize, lr, schedule, milestones, momentum,
                     weightDecay, nesterov, seed, inputSize, evalResize, patchSize, topK, iou, augment, checkpointDir,
                     resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch,
-                    bnRecalibrationBatches, patience, plateauDrops);
+                    bnRecalibrationBatches, patience, plateauDrops, stageTargets);
         }
     }
 }

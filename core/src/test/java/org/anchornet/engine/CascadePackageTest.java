@@ -17,6 +17,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.anchornet.exits.ExitRule;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.RgbImage;
@@ -45,7 +47,7 @@ class CascadePackageTest {
             checkpoints.put(CascadePackage.Network.PATCH, save(m, "resnet18", 3));
         }
         config = CascadeConfig.builder().arch("resnet18").classes(FashionMnist.CLASSES).inputSize(128).topK(3)
-                .thresholds(Arrays.asList(0.3, null, 0.2, null)).build();
+                .thresholds(ExitThresholds.fromStored(Arrays.asList(0.3, null, 0.2, null), null)).build();
         ClutteredFashionMnist canvases = new ClutteredFashionMnist(
                 FashionMnist.read(Path.of("src/test/resources/fashion-mnist-sample")), ClutteredFashionMnist.Split.TEST,
                 6, new ClutteredFashionMnist.Config(128, 3, 2, 12, 4, 1));
@@ -62,6 +64,53 @@ class CascadePackageTest {
 
     private static List<Prediction> classify(Cascade c) {
         return c.classify(images);
+    }
+
+    @Test
+    void aShortenedCascadeRoundTripsAndTheEngineExitsWhereTheSimulationDoes() throws Exception {
+        // every stage's confidence, then a glance threshold at their median and the cascade ending at stage 2
+        List<Prediction> traced;
+        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadePackage.Network.ANCHORNET),
+                checkpoints.get(CascadePackage.Network.GLANCE), checkpoints.get(CascadePackage.Network.PATCH));
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] all = new float[images.size() * 3 * 128 * 128];
+            for (int i = 0; i < images.size(); i++) {
+                System.arraycopy(c.preprocess(images.get(i)), 0, all, i * 3 * 128 * 128, 3 * 128 * 128);
+            }
+            traced = c.engine().run(m.create(all, new ai.djl.ndarray.types.Shape(images.size(), 3, 128, 128)),
+                    EarlyExitEngine.ExitPolicy.never());
+        }
+        double[] glance = traced.stream().mapToDouble(p -> p.stages().get(0).confidence()).sorted().toArray();
+        ExitThresholds shortened = ExitThresholds.parse(List.of(Double.toString((glance[2] + glance[3]) / 2), "all",
+                "0.1", "0.1"));
+        Path folder = tmp.resolve("shortened");
+        CascadePackage.write(folder, config.withThresholds(shortened, null), checkpoints);
+        String json = Files.readString(folder.resolve("cascade.json"));
+        assertTrue(json.contains("\"format_version\": 2") && json.contains("\"last_stage\": 2"), json);
+        try (Cascade c = Cascade.load(folder)) {
+            assertEquals(shortened, c.config().exitThresholds());
+            List<Prediction> answered = classify(c);
+            int[] exits = new int[5];
+            for (int i = 0; i < images.size(); i++) {
+                final int image = i;
+                int simulated = ExitRule.exitStage(j -> traced.get(image).stages().get(j).confidence(),
+                        shortened.toArray());
+                assertEquals(simulated + 1, answered.get(i).exitStage(), "image " + i);
+                assertEquals(traced.get(i).stages().get(simulated).predicted(), answered.get(i).predicted());
+                exits[answered.get(i).exitStage()]++;
+            }
+            assertTrue(exits[1] > 0 && exits[2] > 0 && exits[3] + exits[4] == 0, Arrays.toString(exits));
+        }
+        // the same cascade in format 1 (no last_stage, −1 for "everyone leaves") reads the same
+        editJson(folder, "\"format_version\": 2", "\"format_version\": 1");
+        String v2 = Files.readString(folder.resolve("cascade.json"));
+        Files.writeString(folder.resolve("cascade.json"), v2.replaceFirst("\"last_stage\": 2,\\s*", "")
+                .replaceFirst("\"thresholds\": \\[\\s*([0-9.E-]+),\\s*null", "\"thresholds\": [$1, -1.0"));
+        try (Cascade c = Cascade.load(folder)) {
+            assertEquals(shortened, c.config().exitThresholds(), Files.readString(folder.resolve("cascade.json")));
+        }
+        String m = damaged("last-stage", f -> editJson(f, "\"last_stage\": 4", "\"last_stage\": 9"));
+        assertTrue(m.contains("'last_stage'") && m.contains("must lie in [1, 4]"), m);
     }
 
     @Test
@@ -141,8 +190,8 @@ class CascadePackageTest {
         assertTrue(m.contains("patch.pth") && m.contains("SHA-256"), m);
         m = damaged("missing", f -> f.resolve("glance.pth").toFile().delete());
         assertTrue(m.contains("glance.pth: missing"), m);
-        m = damaged("version", f -> editJson(f, "\"format_version\": 1", "\"format_version\": 7"));
-        assertTrue(m.contains("format_version 7 is not supported"), m);
+        m = damaged("version", f -> editJson(f, "\"format_version\": 2", "\"format_version\": 7"));
+        assertTrue(m.contains("format_version 7 is not supported") && m.contains("reads 1 and 2"), m);
         m = damaged("ious", f -> editJson(f, "\"iou_thresholds\": [\n    0.3,\n", "\"iou_thresholds\": [\n"));
         assertTrue(m.contains("'iou_thresholds'") && m.contains("needs 2 values"), m);
         m = damaged("thresholds", f -> editJson(f, "\"thresholds\": [\n    0.3,\n", "\"thresholds\": [\n"));

@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.List;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
@@ -77,7 +78,7 @@ class EarlyExitEngineTest {
             NDArray x = batch(m);
             EarlyExitEngine everyone = engine();
             for (Prediction p : everyone.run(x, EarlyExitEngine.ExitPolicy.thresholds(
-                    new double[] {Double.NEGATIVE_INFINITY, 0, 0, 0}))) {
+                    ExitThresholds.of(Double.NEGATIVE_INFINITY, 0, 0, 0)))) {
                 assertEquals(1, p.exitStage());
                 assertEquals(List.of(), p.windows(), "AnchorNet never ran, so no window was proposed");
                 assertNull(p.cam());
@@ -188,7 +189,7 @@ class EarlyExitEngineTest {
         assertEquals(TOPK + 1, Arrays.stream(expected).max().orElseThrow(), "some image goes all the way");
         try (NDManager m = manager.newSubManager()) {
             EarlyExitEngine engine = engine();
-            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(t));
+            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(ExitThresholds.of(t)));
             for (int i = 0; i < 12; i++) {
                 assertEquals(expected[i], predictions.get(i).exitStage(), "image " + i);
                 assertEquals(table.predicted(expected[i] - 1, i).orElseThrow(), predictions.get(i).predicted());

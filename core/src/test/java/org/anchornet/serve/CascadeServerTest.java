@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.Cascade;
@@ -88,7 +89,7 @@ class CascadeServerTest {
             thresholds.add(null);
         }
         Path pkg = dir.resolve("cascade");
-        CascadePackage.write(pkg, untuned.withThresholds(thresholds, null), files);
+        CascadePackage.write(pkg, untuned.withThresholds(ExitThresholds.fromStored(thresholds, null), null), files);
         return pkg;
     }
 

@@ -34,7 +34,7 @@ class TrainingRunTest {
                 SMALL);
     }
 
-    private TrainingSettings.Builder tiny(TrainingSettings.Mode mode, Path dir) {
+    static TrainingSettings.Builder tiny(TrainingSettings.Mode mode, Path dir) {
         TrainingSettings.Builder b = mode == TrainingSettings.Mode.ANCHORNET ? TrainingSettings.anchorNetDefaults()
                 : TrainingSettings.downstreamDefaults(mode).arch("resnet18");
         return b.numClasses(10).inputSize(112).evalResize(112).batchSize(8).workers(1).progress(false)
@@ -42,7 +42,7 @@ class TrainingRunTest {
                 .milestones(List.of(100)).topK(2).seed(1);
     }
 
-    private static String run(TrainingSettings settings, ImageDataset train, ImageDataset val, List<Double> losses)
+    static String run(TrainingSettings settings, ImageDataset train, ImageDataset val, List<Double> losses)
             throws Exception {
         StringWriter log = new StringWriter();
         try (TrainingRun run = new TrainingRun(settings, new PrintWriter(log, true))) {

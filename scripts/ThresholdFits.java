@@ -1,0 +1,69 @@
+// Held-out accuracy of each threshold fit on an exit table, over many seeded half/half splits: how often and by how
+// much the default cross-validated choice and the coordinate search differ from p^j when scored on the half they were
+// not fit on. Run from the project root after a build:
+//   java -Dai.djl.offline=true -cp "core/target/anchornet.jar:core/target/lib/*" scripts/ThresholdFits.java \
+//     ../shared/fixtures/reference_table.pth [SPLITS] [BUDGETS_G]
+// Defaults: 10 splits, budgets 1.0,1.25,1.5,1.78 G, stage costs of DenseNet-201 at 95 px with AnchorNet at 224 px.
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.anchornet.engine.StageCostCounter;
+import org.anchornet.exits.DynamicInference;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.TablePair;
+import org.anchornet.exits.ThresholdFitter;
+
+public class ThresholdFits {
+    public static void main(String[] args) throws Exception {
+        ExitTable table = ExitTable.read(Path.of(args[0]));
+        int splits = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        double[] budgets = Arrays.stream((args.length > 2 ? args[2] : "1.0,1.25,1.5,1.78").split(","))
+                .mapToDouble(Double::parseDouble).toArray();
+        StageCosts costs = StageCostCounter.count(table.stages(), "densenet201", 95, 224, 1000);
+        double[][] cv = new double[budgets.length][splits];
+        double[][] search = new double[budgets.length][splits];
+        double[][] pjAcc = new double[budgets.length][splits];
+        double[][] cvCost = new double[budgets.length][splits];
+        String[][] chosen = new String[budgets.length][splits];
+        for (int s = 0; s < splits; s++) {
+            TablePair halves = TablePair.split(table, 0.5, s);
+            ThresholdFitter fitter = new ThresholdFitter(halves.validation(), costs);
+            for (int b = 0; b < budgets.length; b++) {
+                ThresholdFitter.Result r = fitter.fit(budgets[b] * 1e9);
+                double pj = DynamicInference.evaluate(halves.test(),
+                        r.candidates().get(ThresholdFitter.Method.PJ).thresholds(), costs).accuracy();
+                var chosenOutcome = DynamicInference.evaluate(halves.test(), r.policy().thresholds(), costs);
+                pjAcc[b][s] = pj;
+                cv[b][s] = chosenOutcome.accuracy() - pj;
+                cvCost[b][s] = chosenOutcome.meanGigaMultiplyAdds();
+                search[b][s] = DynamicInference.evaluate(halves.test(),
+                        r.candidates().get(ThresholdFitter.Method.SEARCH).thresholds(), costs).accuracy() - pj;
+                chosen[b][s] = r.chosen().key();
+            }
+        }
+        System.out.printf(Locale.ROOT, "%d half/half splits; held-out top-1 differences against p^j in points%n",
+                splits);
+        System.out.printf(Locale.ROOT, "%-8s %-14s %-22s %-22s %-10s %s%n", "budget", "pj held out", "cv - pj (mean ± sd)",
+                "search - pj", "cv < pj", "chosen");
+        for (int b = 0; b < budgets.length; b++) {
+            final int bb = b;
+            long worse = Arrays.stream(cv[b]).filter(d -> d < 0).count();
+            String picks = String.join(",", Arrays.stream(chosen[b]).distinct()
+                    .map(k -> k + "×" + Arrays.stream(chosen[bb]).filter(k::equals).count()).toList());
+            System.out.printf(Locale.ROOT, "%-8.2f %-14s %-22s %-22s %-10s %s  (max cost held out %.3f G)%n",
+                    budgets[b], String.format(Locale.ROOT, "%.2f%%", 100 * mean(pjAcc[b])), pm(cv[b]), pm(search[b]),
+                    worse + "/" + splits, picks, Arrays.stream(cvCost[b]).max().orElse(0));
+        }
+    }
+
+    private static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(0);
+    }
+
+    private static String pm(double[] v) {
+        double m = mean(v);
+        double sd = Math.sqrt(Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / Math.max(1, v.length - 1));
+        return String.format(Locale.ROOT, "%+.3f ± %.3f", 100 * m, 100 * sd);
+    }
+}
