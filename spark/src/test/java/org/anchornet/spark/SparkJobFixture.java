@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDecoder;
@@ -52,7 +53,7 @@ final class SparkJobFixture {
         }
         Path pkg = dir.resolve("cascade");
         CascadePackage.write(pkg, CascadeConfig.builder().arch("resnet18").classes(FashionMnist.CLASSES)
-                .inputSize(128).topK(3).thresholds(Arrays.asList(0.9, 0.9, null, null)).build(), files);
+                .inputSize(128).topK(3).thresholds(ExitThresholds.fromStored(Arrays.asList(0.9, 0.9, null, null), null)).build(), files);
         return pkg;
     }
 
