@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 import org.anchornet.exits.ExitThresholds;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.Cascade;
@@ -204,6 +205,37 @@ class CascadeServerTest {
         }
         assertTrue(Arrays.stream(exits).filter(n -> n > 0).count() >= 2, "images leave at different stages: "
                 + Arrays.toString(exits));
+    }
+
+    @Test
+    void aShortenedCascadeIsServedAsTheLibraryRunsIt() throws Exception {
+        // the package's glance threshold, then every image still in leaves at stage 2
+        Path shortPkg = tmp.resolve("shortened");
+        ExitThresholds t = ExitThresholds.of(cascade.config().exitThresholds().get(0), Double.NEGATIVE_INFINITY, 0.1,
+                0.1);
+        try (CascadePackage in = CascadePackage.read(packageDir)) {
+            in.copyTo(shortPkg, in.config().withThresholds(t, null));
+        }
+        try (Cascade shortened = Cascade.load(shortPkg); CascadeServer other = CascadeServer.start(shortened, null,
+                1_000_000_000L, new CascadeServer.Settings("127.0.0.1", 0, new RequestBatcher.Options(8, 20, 64),
+                        1 << 20, 60_000, 30_000))) {
+            assertEquals(2, shortened.config().lastStage());
+            int[] exits = new int[5];
+            for (Path image : images) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + other.port() + "/predictions")).header("Content-Type", "application/json").POST(
+                                HttpRequest.BodyPublishers.ofString(predictionBody(Files.readAllBytes(image)))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                JsonObject output = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("output");
+                JsonObject library = JsonParser.parseString(GSON.toJson(PredictionReport.of("input.image",
+                        shortened.classify(image), shortened.config()))).getAsJsonObject();
+                assertSameAnswer(library, output, image.toString());
+                exits[output.get("exit_stage").getAsInt()]++;
+            }
+            assertTrue(exits[1] > 0 && exits[2] > 0 && exits[3] + exits[4] == 0, "exits per stage: "
+                    + Arrays.toString(exits));
+        }
     }
 
     @Test
