@@ -23,6 +23,14 @@ import java.util.List;
  * {@code fc}).
  */
 public final class AnchorNet extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "fc";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /** One mobile inverted-bottleneck block: expansion ratio, output channels, depthwise stride. */
     public record BlockSpec(double expandRatio, int outChannels, int stride) {
         public BlockSpec {
@@ -78,7 +86,7 @@ public final class AnchorNet extends TorchModule {
             in = spec.outChannels();
         }
         expConv = register("exp_conv", Layers.conv(config.featureChannels(), 1, 1, 0, 1, true));
-        fc = register("fc", Layers.linear(config.numClasses()));
+        fc = register(HEAD, Layers.linear(config.numClasses()));
     }
 
     public static Builder builder() {

@@ -18,6 +18,14 @@ import java.util.List;
  * growth rate, block configuration, stem width and bottleneck size.
  */
 public final class DenseNet extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "classifier";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /** Immutable architecture description. */
     public record Config(int growthRate, List<Integer> blockConfig, int numInitFeatures, int bnSize, int numClasses) {
         public Config {
@@ -51,7 +59,7 @@ public final class DenseNet extends TorchModule {
             }
         }
         features.add("norm5", Layers.batchNorm());
-        classifier = register("classifier", Layers.linear(config.numClasses()));
+        classifier = register(HEAD, Layers.linear(config.numClasses()));
     }
 
     public static Builder builder() {

@@ -16,6 +16,14 @@ import java.util.List;
  * blocks (training only), and a classifier with dropout 0.2.
  */
 public final class EfficientNet extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "classifier";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /** One stage: expansion ratio, kernel, stride of its first block, input and output channels, blocks. */
     public record StageSpec(int expandRatio, int kernel, int stride, int in, int out, int layers) {}
 
@@ -61,7 +69,7 @@ public final class EfficientNet extends TorchModule {
         lastChannels = 4 * last;
         features.add(Integer.toString(stages.size() + 1), new ConvNormActivation(lastChannels, 1, 1, 1, norm,
                 ConvNormActivation.Act.SILU));
-        NamedSequential head = register("classifier", new NamedSequential());
+        NamedSequential head = register(HEAD, new NamedSequential());
         classifier = Layers.linear(numClasses);
         head.add("1", classifier);
     }

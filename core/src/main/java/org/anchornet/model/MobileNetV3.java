@@ -16,6 +16,14 @@ import java.util.List;
  * momentum 0.01, and a two-layer classifier with dropout 0.2.
  */
 public final class MobileNetV3 extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "classifier";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /**
      * One inverted residual block: input, kernel, expanded and output channels, squeeze-excitation, hard-swish (else
      * ReLU), stride.
@@ -59,7 +67,7 @@ public final class MobileNetV3 extends TorchModule {
         int last = blocks.get(blocks.size() - 1).out();
         features.add(Integer.toString(blocks.size() + 1), new ConvNormActivation(6 * last, 1, 1, 1, NORM,
                 ConvNormActivation.Act.HARDSWISH));
-        NamedSequential head = register("classifier", new NamedSequential());
+        NamedSequential head = register(HEAD, new NamedSequential());
         hidden = Layers.linear(LAST_CHANNEL);
         classifier = Layers.linear(numClasses);
         head.add("0", hidden);

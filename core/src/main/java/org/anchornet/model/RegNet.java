@@ -17,6 +17,14 @@ import java.util.List;
  * @see Config#Y_800MF
  */
 public final class RegNet extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "fc";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /**
      * Stage widths and depths, group width, squeeze-excitation ratio. torchvision derives them from its design-space
      * parameters; here they are written out.
@@ -58,7 +66,7 @@ public final class RegNet extends TorchModule {
             in = width;
         }
         lastWidth = in;
-        fc = register("fc", Layers.linear(numClasses));
+        fc = register(HEAD, Layers.linear(numClasses));
     }
 
     public static RegNet of(Config config, int numClasses) {

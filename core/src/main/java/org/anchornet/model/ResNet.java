@@ -12,6 +12,14 @@ import java.util.List;
 
 /** ResNet as torchvision builds it ({@code conv1, bn1, layer1..4, fc}), with basic or bottleneck blocks. */
 public final class ResNet extends TorchModule {
+    /** torchvision's name for the classifier head. */
+    private static final String HEAD = "fc";
+
+    @Override
+    public String headName() {
+        return HEAD;
+    }
+
     /** torchvision's two residual block types. */
     public enum BlockType {
         BASIC(1),
@@ -70,7 +78,7 @@ public final class ResNet extends TorchModule {
             }
             stages[s] = register("layer" + (s + 1), stage);
         }
-        fc = register("fc", Layers.linear(config.numClasses()));
+        fc = register(HEAD, Layers.linear(config.numClasses()));
     }
 
     public static Builder builder() {

@@ -25,6 +25,26 @@ public abstract class TorchModule extends AbstractBlock {
         super((byte) 1);
     }
 
+    /**
+     * The attribute name of the network's classifier head (its parameters' state-dict keys start with it and a dot),
+     * or null for a part of a network. Fine-tuning to another number of classes replaces the head; callers find it
+     * here rather than by guessing key prefixes.
+     */
+    public String headName() {
+        return null;
+    }
+
+    /** Whether a state-dict key names a parameter of the classifier head. */
+    public final boolean isHeadParameter(String key) {
+        String head = headName();
+        return head != null && key.startsWith(head + ".");
+    }
+
+    /** State-dict keys of the classifier head's parameters, in the network's order. */
+    public final java.util.List<String> headParameterNames() {
+        return StateDictMapper.parameters(this).keySet().stream().filter(this::isHeadParameter).toList();
+    }
+
     /** Declares that {@code conv} feeds {@code batchNorm} directly (both already registered), so the pair can fold. */
     protected final ConvBatchNorm convBatchNorm(Layers.Conv conv, Block batchNorm) {
         ConvBatchNorm pair = new ConvBatchNorm(conv, batchNorm);

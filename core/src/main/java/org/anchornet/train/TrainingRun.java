@@ -151,7 +151,7 @@ public final class TrainingRun implements AutoCloseable {
         StateDictMapper.load(network, state, key -> {
             var p = params.get(key);
             var t = state.get(key);
-            return (key.startsWith("fc.") || key.startsWith("classifier.")) && p != null && t != null
+            return network.isHeadParameter(key) && p != null && t != null
                     && !java.util.Arrays.equals(t.shape(), p.getArray().getShape().getShape());
         });
         log.println("loaded " + file);
