@@ -64,7 +64,8 @@ final class BenchCommand implements Callable<Integer> {
     Path json;
 
     /** What is timed: the engine with its exit policy, the baseline, and the batches both see. */
-    private record Setup(EarlyExitEngine engine, TorchModule baseline, long baselineMultiplyAdds, List<NDArray> batches,
+    /** What is timed: a loaded cascade, or (replaying a table) an engine of random networks. */
+    private record Setup(Cascade cascade, EarlyExitEngine engine, TorchModule baseline, long baselineMultiplyAdds, List<NDArray> batches,
             EarlyExitEngine.ExitPolicy policy) {}
 
     @Override
@@ -91,8 +92,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private EngineBenchmark.Result time(Setup s) {
-        return EngineBenchmark.run(s.engine(), s.baseline(), s.batches(), s.policy(), s.baselineMultiplyAdds(),
-                rounds);
+        return s.cascade() != null ? s.cascade().benchmark(s.baseline(), s.batches(), s.baselineMultiplyAdds(), rounds)
+                : EngineBenchmark.run(s.engine(), s.baseline(), s.batches(), s.policy(), s.baselineMultiplyAdds(),
+                        rounds);
     }
 
     /** The trained cascade on the first test images (cycled when there are fewer). */
@@ -112,8 +114,8 @@ final class BenchCommand implements Callable<Integer> {
         TorchModule full = baseline != null
                 ? Architectures.get(config.arch()).loadForInference(manager, config.numClasses(), baseline)
                 : Architectures.get(config.arch()).create(manager, config.numClasses(), 4).foldBatchNormsInPlace();
-        c.engine().withChunk(batchSize);
-        return new Setup(c.engine(), full, CostCounter.count(full, side).multiplyAdds(), batches,
+        c.useChunks(batchSize);
+        return new Setup(c, null, full, CostCounter.count(full, side).multiplyAdds(), batches,
                 EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds()));
     }
 
@@ -148,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int b = 0; b < usable / batchSize; b++) {
             batches.add(manager.randomNormal(new Shape(batchSize, 3, side, side)));
         }
-        return new Setup(engine, full, CostCounter.count(full, side).multiplyAdds(), batches,
+        return new Setup(null, engine, full, CostCounter.count(full, side).multiplyAdds(), batches,
                 EarlyExitEngine.ExitPolicy.exitStages(exits));
     }
 

@@ -80,8 +80,8 @@ final class ClassifyCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - started) / 1e9;
             out.printf(Locale.ROOT, "%d images in %.1f s (%.1f images/s, reading and decoding included)%n",
                     rows.size(), seconds, rows.size() / seconds);
-            out.printf("images per stage: %s; AnchorNet ran on %d%n", Arrays.toString(c.engine().calls()),
-                    c.engine().windowSourceCalls());
+            out.printf("images per stage: %s; AnchorNet ran on %d%n", Arrays.toString(c.stageCalls()),
+                    c.windowSourceCalls());
             if (labelled > 0) {
                 out.printf(Locale.ROOT, "top-1 %.2f%% on %d labelled images%n", 100.0 * correct / labelled, labelled);
             }

@@ -71,11 +71,11 @@ final class MakeTableCommand implements Callable<Integer> {
                         new BatchLoader.Options(batchSize, data.workers(), 4, data.strict, false),
                         msg -> log.println("warning: " + msg));
                 ProgressBar bar = Progress.bar("make-table " + split, images.size(), !quiet)) {
-            return new ExitTableMaker(c.engine()).make(loader, ExitTableMaker.metadata(c.config()), done -> {
+            return c.exitTable(loader, ExitTableMaker.metadata(c.config()), done -> {
                 if (bar != null) {
                     bar.stepTo(done);
                 }
-            });
+            }, null);
         }
     }
 }

@@ -11,7 +11,6 @@ import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Prediction;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.io.AtomicFiles;
@@ -40,8 +39,7 @@ final class DemoFigures {
         }
         List<Prediction> every;
         try (NDManager manager = NDManager.newBaseManager()) {
-            every = cascade.engine().run(manager.create(all, new Shape(count, 3, side, side)),
-                    EarlyExitEngine.ExitPolicy.never());
+            every = cascade.trace(manager.create(all, new Shape(count, 3, side, side)));
         }
         double[] thresholds = cascade.config().exitThresholds().toArray();
         List<Figures.Annotated> annotated = new ArrayList<>();

@@ -13,7 +13,6 @@ import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.ExitTableMaker;
 import org.anchornet.exits.BudgetSweep;
 import org.anchornet.exits.DynamicInference;
@@ -60,14 +59,14 @@ final class DemoTables {
         if (Files.exists(file)) {
             return ExitTable.read(file);
         }
-        EarlyExitEngine engine = cascade.engine().withWindows(windows(cascade, source)).withChunk(s.batchSize());
+        cascade.useChunks(s.batchSize());
         CascadeConfig c = cascade.config();
         ExitTable.Metadata meta = ExitTableMaker.metadata(c.arch(), c.patchSize(), c.iouThresholds(), c.costs(),
                 source + "_");
         ExitTable table;
         try (BatchLoader loader = new BatchLoader(data, (img, r) -> cascade.preprocess(img),
                 new BatchLoader.Options(s.batchSize(), s.workers(), 4, false, false), w -> log.println("warning: " + w))) {
-            table = new ExitTableMaker(engine).make(loader, meta, done -> { });
+            table = cascade.exitTable(loader, meta, done -> { }, windows(cascade, source));
         }
         table.write(file);
         return table;

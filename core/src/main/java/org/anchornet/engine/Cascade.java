@@ -39,6 +39,7 @@ public final class Cascade implements AutoCloseable {
     private final NDManager manager;
     private final Localizer localizer;
     private final EarlyExitEngine engine;
+    private final EarlyExitEngine.ExitPolicy policy;
     private final Map<CascadePackage.Network, Path> weightFiles;
     private final CascadePackage source;
 
@@ -57,6 +58,7 @@ public final class Cascade implements AutoCloseable {
                     config.iouThresholds());
             this.localizer = new Localizer(anchor, proposer);
             this.engine = new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), config.costs());
+            this.policy = EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -114,9 +116,76 @@ public final class Cascade implements AutoCloseable {
         return config.classes();
     }
 
-    /** The engine that runs this cascade (its counters say how many images each network saw). */
-    public EarlyExitEngine engine() {
+    /** The engine that runs this cascade; callers outside this package go through the methods below. */
+    EarlyExitEngine engine() {
         return engine;
+    }
+
+    /**
+     * Every image of a preprocessed N×3×S×S batch through every stage (exit tables, figures, warm-up): each
+     * prediction lists every stage's outcome.
+     */
+    public synchronized List<Prediction> trace(NDArray batch) {
+        return engine.run(checked(batch), EarlyExitEngine.ExitPolicy.never());
+    }
+
+    /** Images each stage's network has processed so far (stage 1 = the glance). */
+    public long[] stageCalls() {
+        return engine.calls();
+    }
+
+    /** Images AnchorNet has processed so far. */
+    public long windowSourceCalls() {
+        return engine.windowSourceCalls();
+    }
+
+    /** Runs the networks on slices of at most this many images (bounded memory for large batches). */
+    public synchronized void useChunks(int images) {
+        engine.withChunk(images);
+    }
+
+    /**
+     * Images set off through the stages one step at a time (the server answers each request as soon as its image
+     * leaves and merges survivors of several requests): see {@link EarlyExitEngine#begin}.
+     */
+    public synchronized <T> Flight<T> begin(NDArray images, List<T> tags) {
+        return engine.begin(checked(images), tags);
+    }
+
+    /** Flights at the same stage as one; see {@link EarlyExitEngine#merge}. */
+    public synchronized <T> Flight<T> merge(List<Flight<T>> parts) {
+        return engine.merge(parts);
+    }
+
+    /** One stage of a flight under this cascade's thresholds; see {@link EarlyExitEngine#step}. */
+    public synchronized <T> EarlyExitEngine.Step<T> step(Flight<T> flight) {
+        return engine.step(flight, policy);
+    }
+
+    /**
+     * The exit table of a data set: every image through every stage. With {@code windows} (ablations at equal cost)
+     * the patches come from that source instead of AnchorNet.
+     */
+    public synchronized org.anchornet.exits.ExitTable exitTable(org.anchornet.data.BatchLoader loader,
+            org.anchornet.exits.ExitTable.Metadata metadata, java.util.function.IntConsumer progress,
+            org.anchornet.localize.WindowSource windows) {
+        EarlyExitEngine e = windows == null ? engine : engine.withWindows(windows).withChunk(engine.chunkSize());
+        return new ExitTableMaker(e).make(loader, metadata, progress);
+    }
+
+    /** Times this cascade against a full-resolution network on the same batches ({@link EngineBenchmark}). */
+    public synchronized EngineBenchmark.Result benchmark(TorchModule baseline, List<NDArray> batches,
+            long baselineMultiplyAdds, int rounds) {
+        return EngineBenchmark.run(engine, baseline, batches, policy, baselineMultiplyAdds, rounds);
+    }
+
+    private NDArray checked(NDArray batch) {
+        Shape s = batch.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.inputSize() || s.get(3) != config.inputSize()) {
+            throw new IllegalArgumentException("this cascade takes N×3×" + config.inputSize() + "×"
+                    + config.inputSize() + " batches, got " + s);
+        }
+        return batch;
     }
 
     /** AnchorNet with this cascade's window rules. */
@@ -131,12 +200,7 @@ public final class Cascade implements AutoCloseable {
 
     /** Classifies an N×3×S×S batch that is already preprocessed, with the configured thresholds. */
     public synchronized List<Prediction> classify(NDArray batch) {
-        Shape s = batch.getShape();
-        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.inputSize() || s.get(3) != config.inputSize()) {
-            throw new IllegalArgumentException("this cascade takes N×3×" + config.inputSize() + "×"
-                    + config.inputSize() + " batches, got " + s);
-        }
-        return engine.run(batch, EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds()));
+        return engine.run(checked(batch), policy);
     }
 
     /** Classifies decoded images together (one batch through the engine). */

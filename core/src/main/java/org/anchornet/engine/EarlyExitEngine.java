@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,6 +105,10 @@ public final class EarlyExitEngine {
      * of the usual batch size, and the later stages still see full batches made of the images left from all of them,
      * instead of a few images per input batch.
      */
+    int chunkSize() {
+        return chunk;
+    }
+
     public EarlyExitEngine withChunk(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("chunk size must be positive");
@@ -289,51 +292,6 @@ public final class EarlyExitEngine {
     /** What a step produced: the images that left, and the flight of those that go on. */
     public record Step<T>(List<Finished<T>> finished, Flight<T> survivors) {}
 
-    /**
-     * Images between stages: their input, their running logits, the windows proposed for them, and what each went
-     * through so far. Owns its arrays; {@link #step} and {@link #merge} close it.
-     */
-    public static final class Flight<T> implements AutoCloseable {
-        private final NDManager own;
-        private final NDArray images;
-        private final NDArray logits;
-        private final Proposals proposals;
-        private final int stage;
-        private final int[] ids;
-        private final List<T> tags;
-        private final List<Trace> traces;
-
-        private Flight(NDManager own, NDArray images, NDArray logits, Proposals proposals, int stage, int[] ids,
-                List<T> tags, List<Trace> traces) {
-            this.own = own;
-            this.images = images;
-            this.logits = logits;
-            this.proposals = proposals;
-            this.stage = stage;
-            this.ids = ids;
-            this.tags = tags;
-            this.traces = traces;
-        }
-
-        public int size() {
-            return ids.length;
-        }
-
-        /** The stage (0-based) this flight's images go through next. */
-        public int stage() {
-            return stage;
-        }
-
-        public List<T> tags() {
-            return List.copyOf(tags);
-        }
-
-        @Override
-        public void close() {
-            own.close();
-        }
-    }
-
     /** Stage 1 on every image: the glance network on the whole image resized to the patch size. */
     private NDArray glance(ParameterStore store, NDArray images) {
         NDArray logits = chunked(images, (part, from) -> infer(glanceNetwork, store, Glance.resize(part, patchSize)));
@@ -422,39 +380,5 @@ public final class EarlyExitEngine {
             parts.add(network.apply(input.get(new NDIndex("{}:{}", from, to)), from));
         }
         return NDArrays.concat(parts, 0);
-    }
-
-    /** Softmax probabilities and top classes of a batch of logits, read once. */
-    private record Readout(float[] probabilities, long[] top, int classes) {
-        static Readout of(NDArray logits) {
-            try (NDArray probs = logits.softmax(1); NDArray top = logits.argMax(1)) {
-                return new Readout(probs.toFloatArray(), top.toType(DataType.INT64, false).toLongArray(),
-                        (int) logits.getShape().get(1));
-            }
-        }
-
-        Prediction.StageOutcome outcome(int k) {
-            int c = (int) top[k];
-            return new Prediction.StageOutcome(c, probabilities[k * classes + c]);
-        }
-
-        float[] probabilities(int k) {
-            return Arrays.copyOfRange(probabilities, k * classes, (k + 1) * classes);
-        }
-    }
-
-    /** What one image went through, filled stage by stage. */
-    static final class Trace {
-        final List<Prediction.StageOutcome> stages = new ArrayList<>();
-        final List<Prediction.StageOutcome> windowOutcomes = new ArrayList<>();
-        List<Window> windows = List.of();
-        float[] cam;
-        float[] probabilities;
-
-        Prediction toPrediction(StageCosts costs) {
-            Prediction.StageOutcome exit = stages.get(stages.size() - 1);
-            return new Prediction(exit.predicted(), exit.confidence(), stages.size(), probabilities, stages, windows,
-                    windowOutcomes, cam, costs.stage(stages.size() - 1));
-        }
     }
 }

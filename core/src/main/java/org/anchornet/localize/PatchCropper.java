@@ -40,4 +40,13 @@ public final class PatchCropper {
             slices.close();
         }
     }
+
+    /** The five-crop windows (corners, then centre) of a square side for each of n images, torchvision's order. */
+    public static List<List<Window>> fiveCrops(int n, int side, int patch) {
+        int c = (int) Math.rint((side - patch) / 2.0);
+        List<Window> five = List.of(new Window(0, 0, patch), new Window(0, side - patch, patch),
+                new Window(side - patch, 0, patch), new Window(side - patch, side - patch, patch),
+                new Window(c, c, patch));
+        return java.util.Collections.nCopies(n, five);
+    }
 }

@@ -12,12 +12,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
-import jakarta.servlet.MultipartConfigElement;
-import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,11 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
 import org.anchornet.model.TorchModule;
-import org.eclipse.jetty.server.MultiPartFormInputStream;
 
 /**
  * The cascade over HTTP (Javalin), in the shape of a Cog predictor: {@code POST /predictions} with {@code {"input":
@@ -136,7 +131,7 @@ public final class CascadeServer implements AutoCloseable {
     private void warmUp() {
         int side = cascade.config().inputSize();
         try (NDManager m = NDManager.newBaseManager()) {
-            cascade.engine().run(m.zeros(new Shape(2, 3, side, side)), EarlyExitEngine.ExitPolicy.never());
+            cascade.trace(m.zeros(new Shape(2, 3, side, side)));
         }
         batcher.submit(new float[3 * side * side]).join();
     }
@@ -231,20 +226,20 @@ public final class CascadeServer implements AutoCloseable {
         }
         JsonObject input;
         try {
-            JsonElement body = JsonParser.parseString(new String(boundedBody(ctx), StandardCharsets.UTF_8));
+            JsonElement body = JsonParser.parseString(new String(RequestBodies.bounded(ctx, settings.maxBodyBytes()), StandardCharsets.UTF_8));
             if (!body.isJsonObject() || !body.getAsJsonObject().has("input")
                     || !body.getAsJsonObject().get("input").isJsonObject()) {
                 throw new ApiError(400, "the body needs an \"input\" object: {\"input\": {\"image\": \"data:...\"}}");
             }
             input = body.getAsJsonObject().getAsJsonObject("input");
         } catch (JsonParseException e) {
-            throw new ApiError(400, "malformed JSON: " + rootMessage(e));
+            throw new ApiError(400, "malformed JSON: " + RequestBodies.rootMessage(e));
         }
         JsonElement image = input.get("image");
         if (image == null || !image.isJsonPrimitive() || !image.getAsJsonPrimitive().isString()) {
             throw new ApiError(400, "\"input.image\" is required: a data URI or base64 string of the image");
         }
-        answer(ctx, imageBytes(image.getAsString()), "input.image");
+        answer(ctx, RequestBodies.imageBytes(image.getAsString()), "input.image");
     }
 
     private void classifyUpload(Context ctx) throws Exception {
@@ -254,7 +249,7 @@ public final class CascadeServer implements AutoCloseable {
             throw new ApiError(415, "POST /classify takes multipart/form-data with an \"image\" file (curl -F"
                     + " image=@file.png), got " + (type.isEmpty() ? "no content type" : type));
         }
-        Upload file = uploadedImage(ctx);
+        RequestBodies.Upload file = RequestBodies.uploadedImage(ctx, settings.maxBodyBytes());
         if (file == null) {
             throw new ApiError(400, "the form needs an \"image\" file field");
         }
@@ -268,107 +263,8 @@ public final class CascadeServer implements AutoCloseable {
         // the long form: the servlet's int form is -1 above 2 GB, which would skip the check
         long length = ctx.req().getContentLengthLong();
         if (length > settings.maxBodyBytes()) {
-            throw tooLarge("the body declares " + length + " bytes, more", settings.maxBodyBytes());
+            throw RequestBodies.tooLarge("the body declares " + length + " bytes, more", settings.maxBodyBytes());
         }
-    }
-
-    /**
-     * The request body, read up to the limit: a chunked body (no declared length) or one longer than it declared is
-     * refused as soon as the limit is passed, and the rest is never read.
-     */
-    private byte[] boundedBody(Context ctx) throws IOException {
-        long limit = settings.maxBodyBytes();
-        try (InputStream in = ctx.req().getInputStream()) {
-            byte[] body = in.readNBytes((int) limit);
-            if (body.length == limit && in.read() >= 0) {
-                throw tooLarge("the body is longer", limit);
-            }
-            return body;
-        }
-    }
-
-    /** A form's image field. */
-    private record Upload(byte[] bytes, String fileName) {}
-
-    /**
-     * The multipart "image" field, parsed by Jetty from a body read within the limit: Jetty's parser on the request
-     * stream skips a preamble of any length before the first boundary without counting it. A malformed form is the
-     * client's error, not the server's.
-     */
-    private Upload uploadedImage(Context ctx) throws IOException {
-        byte[] body = boundedBody(ctx);
-        long limit = settings.maxBodyBytes();
-        MultiPartFormInputStream form = new MultiPartFormInputStream(new java.io.ByteArrayInputStream(body),
-                ctx.contentType(), new MultipartConfigElement(System.getProperty("java.io.tmpdir"), limit, limit,
-                        (int) limit), new java.io.File(System.getProperty("java.io.tmpdir")));
-        try {
-            Part part = form.getPart("image");
-            if (part == null) {
-                return null;
-            }
-            try (InputStream in = part.getInputStream()) {
-                return new Upload(in.readAllBytes(), part.getSubmittedFileName());
-            }
-        } catch (IOException | IllegalStateException | IllegalArgumentException e) {
-            throw new ApiError(400, "malformed multipart form: " + rootMessage(e));
-        } finally {
-            form.deleteParts();
-        }
-    }
-
-    /** 413; the connection is closed after the answer ({@link #fail}), so the rest of the body is never read. */
-    private static ApiError tooLarge(String what, long limit) {
-        return new ApiError(413, what + " than the " + limit + " bytes accepted");
-    }
-
-    /** The image of a data URI or plain base64; URLs are refused, never fetched. */
-    static byte[] imageBytes(String value) {
-        String v = value.strip();
-        // only the scheme and media type are compared, never the megabytes of payload behind them
-        int comma = v.indexOf(',');
-        String lower = v.substring(0, comma < 0 ? Math.min(v.length(), 16) : comma).toLowerCase(Locale.ROOT);
-        if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:")
-                || lower.startsWith("ftp://")) {
-            throw new ApiError(400, "the server never fetches URLs: send the image itself as a data URI"
-                    + " (data:image/png;base64,...)");
-        }
-        if (lower.startsWith("data:")) {
-            if (comma < 0 || !lower.endsWith(";base64")) {
-                throw new ApiError(400, "the data URI must be base64 (data:image/...;base64,...)");
-            }
-            v = v.substring(comma + 1);
-        }
-        try {
-            // strict: the MIME decoder would skip stray characters and decode garbage to nothing
-            return Base64.getDecoder().decode(withoutWhitespace(v));
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(400, "the image is not valid base64 (" + e.getMessage() + ")");
-        }
-    }
-
-    /** Base64 wrapped over lines is still base64; one scan, and no copy when there is nothing to remove. */
-    private static String withoutWhitespace(String v) {
-        int i = 0;
-        while (i < v.length() && !isSpace(v.charAt(i))) {
-            i++;
-        }
-        if (i == v.length()) {
-            return v;
-        }
-        StringBuilder kept = new StringBuilder(v.length());
-        kept.append(v, 0, i);
-        for (; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (!isSpace(c)) {
-                kept.append(c);
-            }
-        }
-        return kept.toString();
-    }
-
-    /** The regex class {@code \s}: what a line-wrapped or indented payload holds between base64 characters. */
-    private static boolean isSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private void answer(Context ctx, byte[] bytes, String name) throws Exception {
@@ -440,14 +336,6 @@ public final class CascadeServer implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = String.valueOf(t.getMessage());
-        return m.lines().findFirst().orElse(m);
-    }
 
     /**
      * Stops taking requests (they get 503), answers every request in flight, then stops the HTTP server; waits at

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.anchornet.engine.Cascade;
-import org.anchornet.engine.EarlyExitEngine;
+import org.anchornet.engine.Flight;
 import org.anchornet.engine.Prediction;
 import org.anchornet.model.TorchModule;
 
@@ -64,7 +64,6 @@ public final class RequestBatcher implements AutoCloseable {
     private final long fullMultiplyAdds;
     private final Options options;
     private final Listener listener;
-    private final EarlyExitEngine.ExitPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
@@ -80,7 +79,6 @@ public final class RequestBatcher implements AutoCloseable {
         this.fullMultiplyAdds = fullMultiplyAdds;
         this.options = options;
         this.listener = listener;
-        this.policy = EarlyExitEngine.ExitPolicy.thresholds(cascade.config().exitThresholds());
         this.worker = new Thread(this::work, "anchornet-batcher");
         worker.setDaemon(true);
         worker.start();
@@ -157,7 +155,7 @@ public final class RequestBatcher implements AutoCloseable {
     }
 
     /** A flight waiting at a stage, and since when. */
-    private record Waiting(EarlyExitEngine.Flight<CompletableFuture<Prediction>> flight, long since) {}
+    private record Waiting(Flight<CompletableFuture<Prediction>> flight, long since) {}
 
     /** The next arrivals: waits for the first when idle, then up to {@code maxWait} for a full batch. */
     private List<Request> take(boolean idle) throws InterruptedException {
@@ -197,7 +195,7 @@ public final class RequestBatcher implements AutoCloseable {
 
     private void startFlight(List<Request> arrivals, Map<Integer, List<Waiting>> waiting) {
         try (NDManager m = NDManager.newBaseManager()) {
-            var flight = cascade.engine().begin(stack(m, arrivals), arrivals.stream().map(Request::answer).toList());
+            var flight = cascade.begin(stack(m, arrivals), arrivals.stream().map(Request::answer).toList());
             waiting.computeIfAbsent(0, k -> new ArrayList<>()).add(new Waiting(flight, System.nanoTime()));
         }
     }
@@ -218,9 +216,9 @@ public final class RequestBatcher implements AutoCloseable {
                 continue;
             }
             waiting.remove(stage);
-            var flight = cascade.engine().merge(here.stream().map(Waiting::flight).toList());
+            var flight = cascade.merge(here.stream().map(Waiting::flight).toList());
             listener.batch(stage, flight.size());
-            var step = cascade.engine().step(flight, policy);
+            var step = cascade.step(flight);
             for (var done : step.finished()) {
                 listener.exited(done.prediction().exitStage());
                 done.tag().complete(done.prediction());

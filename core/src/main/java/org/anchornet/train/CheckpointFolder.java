@@ -101,9 +101,9 @@ final class CheckpointFolder implements AutoCloseable {
         void write(Path file) throws IOException;
     }
 
-    private void writeLog(List<TrainingRun.EpochResult> history) throws IOException {
+    private void writeLog(List<EpochResult> history) throws IOException {
         StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
-        for (TrainingRun.EpochResult r : history) {
+        for (EpochResult r : history) {
             csv.append(r.csvRow()).append('\n');
         }
         AtomicFiles.writeString(log(), csv.toString());

@@ -17,7 +17,7 @@ import java.util.Map;
  * @param finished whether the run is over: all epochs done, or stopped because validation stopped improving
  */
 public record RunState(int epochsDone, double bestTop1, int bestEpoch, long steps, double lr, int stalled, int drops,
-        boolean finished, List<TrainingRun.EpochResult> history) {
+        boolean finished, List<EpochResult> history) {
     public RunState {
         history = List.copyOf(history);
     }
@@ -32,7 +32,7 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
     }
 
     /** The state after one more epoch, with the schedule's and early stopping's decisions. */
-    RunState after(TrainingRun.EpochResult epoch, long epochSteps, TrainingSettings s) {
+    RunState after(EpochResult epoch, long epochSteps, TrainingSettings s) {
         boolean improved = epoch.valTop1() > bestTop1;
         int stall = improved ? 0 : stalled + 1;
         double rate = lr;
@@ -47,7 +47,7 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
                 done = true;
             }
         }
-        List<TrainingRun.EpochResult> all = new ArrayList<>(history);
+        List<EpochResult> all = new ArrayList<>(history);
         all.add(epoch);
         return new RunState(epochsDone + 1, improved ? epoch.valTop1() : bestTop1,
                 improved ? epochsDone + 1 : bestEpoch, steps + epochSteps, rate, stall, dropped, done, all);
@@ -75,7 +75,7 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
         m.put("drops", (long) drops);
         m.put("finished", finished);
         List<Object> rows = new ArrayList<>();
-        for (TrainingRun.EpochResult r : history) {
+        for (EpochResult r : history) {
             rows.add(r.toMap());
         }
         m.put("history", rows);
@@ -85,11 +85,11 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
     /** Reads what {@link #toMap} wrote; checkpoints of earlier versions lack the newer fields. */
     static RunState fromMap(Map<String, Object> m, TrainingSettings settings) {
         int epochs = number(m, "epoch", null).intValue();
-        List<TrainingRun.EpochResult> rows = new ArrayList<>();
+        List<EpochResult> rows = new ArrayList<>();
         if (m.get("history") instanceof List<?> list) {
             for (Object row : list) {
                 if (row instanceof Map<?, ?> r) {
-                    rows.add(TrainingRun.EpochResult.fromMap(r));
+                    rows.add(EpochResult.fromMap(r));
                 }
             }
         }

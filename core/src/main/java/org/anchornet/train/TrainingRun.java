@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -14,19 +13,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
 import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ImageDataset;
-import org.anchornet.data.RgbImage;
-import org.anchornet.data.Transforms;
 import org.anchornet.io.Progress;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
@@ -36,7 +31,6 @@ import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.BatchNormAveraging;
-import org.anchornet.localize.Window;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.model.TorchModule;
 import org.anchornet.torchio.StateDicts;
@@ -49,38 +43,6 @@ import org.anchornet.torchio.TorchTensor;
  * early stopping, resumes after the last finished epoch, and stops with a clear error when training diverges.
  */
 public final class TrainingRun implements AutoCloseable {
-    /** Figures of one epoch. */
-    public record EpochResult(int epoch, double lr, double trainLoss, double trainTop1, double valTop1,
-            double imagesPerSecond, double dataWaitSeconds, double seconds) {
-        String csvRow() {
-            return String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.6f,%.2f,%.3f,%.2f", epoch, lr, trainLoss,
-                    trainTop1, valTop1, imagesPerSecond, dataWaitSeconds, seconds);
-        }
-
-        java.util.Map<String, Object> toMap() {
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("epoch", (long) epoch);
-            m.put("lr", lr);
-            m.put("train_loss", trainLoss);
-            m.put("train_top1", trainTop1);
-            m.put("val_top1", valTop1);
-            m.put("images_per_s", imagesPerSecond);
-            m.put("data_wait_s", dataWaitSeconds);
-            m.put("seconds", seconds);
-            return m;
-        }
-
-        static EpochResult fromMap(java.util.Map<?, ?> m) {
-            return new EpochResult(((Number) m.get("epoch")).intValue(), value(m, "lr"), value(m, "train_loss"),
-                    value(m, "train_top1"), value(m, "val_top1"), value(m, "images_per_s"), value(m, "data_wait_s"),
-                    value(m, "seconds"));
-        }
-
-        private static double value(java.util.Map<?, ?> m, String key) {
-            return m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
-        }
-    }
-
     /** Figures of one pass over the training data. */
     record TrainFigures(double loss, double top1, double imagesPerSecond, int steps) {}
 
@@ -101,10 +63,12 @@ public final class TrainingRun implements AutoCloseable {
     private final NDManager anchorManager;
     private final Localizer localizer;
     private final StageObjective stages; // null unless the patch network is trained on the stages
+    private final TrainingData data;
 
     public TrainingRun(TrainingSettings settings, PrintWriter log) throws IOException {
         this.settings = settings;
         this.log = log;
+        this.data = new TrainingData(settings, log);
         this.model = Model.newInstance(settings.arch());
         try {
             network = Architectures.get(settings.arch()).create(model.getNDManager(), settings.numClasses(),
@@ -170,8 +134,8 @@ public final class TrainingRun implements AutoCloseable {
                 .toLowerCase(Locale.ROOT) + " training of " + settings.arch() + ", seed " + settings.seed())) {
             Checkpoint state = start(folder);
             int skipped = 0;
-            try (BatchLoader trainLoader = loader(train, this::trainTransform, true);
-                    BatchLoader valLoader = loader(val, this::evalTransform, false)) {
+            try (BatchLoader trainLoader = data.loader(train, data::trainTransform, true);
+                    BatchLoader valLoader = data.loader(val, data::evalTransform, false)) {
                 while (!state.state().finished()) {
                     state = epoch(state, trainLoader, valLoader, folder);
                 }
@@ -250,11 +214,6 @@ public final class TrainingRun implements AutoCloseable {
         }
     }
 
-    private BatchLoader loader(ImageDataset data, BatchLoader.Transform transform, boolean shuffle) {
-        return new BatchLoader(data, transform, new BatchLoader.Options(settings.batchSize(), settings.workers(), 4,
-                settings.strict(), shuffle), w -> log.println("warning: " + w));
-    }
-
     /** One pass over the training data. */
     TrainFigures trainEpoch(BatchLoader loader, int epoch) {
         int total = settings.maxBatchesPerEpoch() > 0 ? Math.min(settings.maxBatchesPerEpoch(), loader.batchesPerEpoch())
@@ -273,7 +232,7 @@ public final class TrainingRun implements AutoCloseable {
                     continue;
                 }
                 try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray x = images(scope, batch);
+                    NDArray x = TrainingData.images(scope, batch);
                     NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
                     NDArray inputs = trainingInputs(x);
                     StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
@@ -337,7 +296,7 @@ public final class TrainingRun implements AutoCloseable {
                     break;
                 }
                 try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray inputs = trainingInputs(images(scope, batch));
+                    NDArray inputs = trainingInputs(TrainingData.images(scope, batch));
                     inputs.tempAttach(scope);
                     averaging.nextPass();
                     network.forward(store, new NDList(inputs), true);
@@ -348,14 +307,14 @@ public final class TrainingRun implements AutoCloseable {
 
     /** Recomputes batch-norm statistics over training batches at the current weights (no updates). */
     public void recalibrateBatchNorm(ImageDataset train) {
-        try (BatchLoader loader = loader(train, this::trainTransform, true)) {
+        try (BatchLoader loader = data.loader(train, data::trainTransform, true)) {
             recalibrateBatchNorm(loader, 0);
         }
     }
 
     /** Top-1 accuracy on a data set with the evaluation preprocessing. */
     public double evaluate(ImageDataset val) {
-        try (BatchLoader loader = loader(val, this::evalTransform, false)) {
+        try (BatchLoader loader = data.loader(val, data::evalTransform, false)) {
             return evaluate(loader);
         }
     }
@@ -369,7 +328,7 @@ public final class TrainingRun implements AutoCloseable {
                 continue;
             }
             try (NDManager scope = model.getNDManager().newSubManager()) {
-                NDArray x = images(scope, batch);
+                NDArray x = TrainingData.images(scope, batch);
                 NDArray logits = evaluationLogits(x);
                 NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
                 if (stages != null) {
@@ -394,8 +353,8 @@ public final class TrainingRun implements AutoCloseable {
         }
         NDArray inputs = switch (settings.mode()) {
             case RESIZED -> Glance.resize(x, settings.patchSize());
-            case PATCH -> PatchCropper.crop(x, fiveCropWindows((int) x.getShape().get(0), (int) x.getShape().get(3)),
-                    0, 5);
+            case PATCH -> PatchCropper.crop(x, PatchCropper.fiveCrops((int) x.getShape().get(0),
+                    (int) x.getShape().get(3), settings.patchSize()), 0, 5);
             default -> x;
         };
         NDList out = trainer.evaluate(new NDList(inputs));
@@ -407,14 +366,6 @@ public final class TrainingRun implements AutoCloseable {
         return logits;
     }
 
-    private List<List<Window>> fiveCropWindows(int n, int side) {
-        int p = settings.patchSize();
-        int c = (int) Math.rint((side - p) / 2.0);
-        List<Window> five = List.of(new Window(0, 0, p), new Window(0, side - p, p), new Window(side - p, 0, p),
-                new Window(side - p, side - p, p), new Window(c, c, p));
-        return Collections.nCopies(n, five);
-    }
-
     private NDArray trainingInputs(NDArray x) {
         return switch (settings.mode()) {
             case RESIZED -> Glance.resize(x, settings.patchSize());
@@ -424,32 +375,6 @@ public final class TrainingRun implements AutoCloseable {
             }
             default -> x;
         };
-    }
-
-    private NDArray images(NDManager scope, BatchLoader.Batch batch) {
-        int side = (int) Math.round(Math.sqrt(batch.valuesPerImage() / 3.0));
-        return scope.create(batch.data(), new Shape(batch.size(), 3, side, side));
-    }
-
-    private float[] trainTransform(RgbImage image, Random random) {
-        RgbImage out = switch (settings.augment()) {
-            case RRC -> Transforms.randomHorizontalFlip(
-                    Transforms.randomResizedCrop(image, settings.inputSize(), random), random);
-            case FLIP -> Transforms.randomHorizontalFlip(fit(image), random);
-            case NONE -> fit(image);
-        };
-        return Transforms.toNormalizedChw(out);
-    }
-
-    private float[] evalTransform(RgbImage image, Random random) {
-        return Transforms.evaluation(image, Math.max(settings.evalResize(), settings.inputSize()), settings.inputSize());
-    }
-
-    private RgbImage fit(RgbImage image) {
-        if (image.width() == settings.inputSize() && image.height() == settings.inputSize()) {
-            return image;
-        }
-        return Transforms.resizeAndCenterCrop(image, settings.inputSize(), settings.inputSize());
     }
 
     private ProgressBar progressBar(String task, int total) {

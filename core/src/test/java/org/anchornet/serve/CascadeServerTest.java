@@ -80,8 +80,7 @@ class CascadeServerTest {
             for (int i = 0; i < 8; i++) {
                 System.arraycopy(c.preprocess(loaded.get(i)), 0, all, i * 3 * 128 * 128, 3 * 128 * 128);
             }
-            var every = c.engine().run(m.create(all, new ai.djl.ndarray.types.Shape(8, 3, 128, 128)),
-                    org.anchornet.engine.EarlyExitEngine.ExitPolicy.never());
+            var every = c.trace(m.create(all, new ai.djl.ndarray.types.Shape(8, 3, 128, 128)));
             for (int stage = 0; stage < 3; stage++) {
                 final int j = stage;
                 double[] conf = every.stream().mapToDouble(p -> p.stages().get(j).confidence()).sorted().toArray();
@@ -332,14 +331,14 @@ class CascadeServerTest {
     void base64ImagesMayBeLineWrappedWithSchemesInAnyCase() {
         byte[] bytes = {1, 2, 3, (byte) 250, 77, 9, 0, 42, 5, (byte) 128, 64, 33};
         String b64 = Base64.getEncoder().encodeToString(bytes);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes("data:image/png;base64," + b64));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes(
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, RequestBodies.imageBytes("data:image/png;base64," + b64));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, RequestBodies.imageBytes(
                 " DATA:image/PNG;BASE64," + b64.substring(0, 4) + "\r\n  " + b64.substring(4, 8) + "\n" + b64.substring(8)));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, CascadeServer.imageBytes(b64));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, RequestBodies.imageBytes(b64));
         for (String refused : List.of("HTTPS://example.com/a.png", "file:/etc/passwd", "data:image/png,abc",
                 "data:image/png;base64," + b64 + "*")) {
             CascadeServer.ApiError e = org.junit.jupiter.api.Assertions.assertThrows(CascadeServer.ApiError.class,
-                    () -> CascadeServer.imageBytes(refused), refused);
+                    () -> RequestBodies.imageBytes(refused), refused);
             assertEquals(400, e.status, refused);
         }
     }

@@ -18,7 +18,6 @@ import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadePackage;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Prediction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -251,12 +250,9 @@ public final class ClassifyJob {
 
         /** Every stage of every image, as make-table runs them. */
         private static List<Prediction> everyStage(Cascade cascade, float[] all, int n) {
-            synchronized (cascade) {
-                int side = cascade.config().inputSize();
-                try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-                    return cascade.engine().run(m.create(all, new ai.djl.ndarray.types.Shape(n, 3, side, side)),
-                            EarlyExitEngine.ExitPolicy.never());
-                }
+            int side = cascade.config().inputSize();
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                return cascade.trace(m.create(all, new ai.djl.ndarray.types.Shape(n, 3, side, side)));
             }
         }
 

@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.anchornet.engine.Cascade;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Prediction;
 import org.anchornet.exits.ExitTable;
 import org.apache.spark.sql.Row;
@@ -131,8 +126,7 @@ class LocalModeTest {
                 float[] x = c.preprocess(org.anchornet.data.ImageDecoder.decode(file));
                 Prediction every;
                 try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-                    every = c.engine().run(m.create(x, new ai.djl.ndarray.types.Shape(1, 3, 128, 128)),
-                            EarlyExitEngine.ExitPolicy.never()).get(0);
+                    every = c.trace(m.create(x, new ai.djl.ndarray.types.Shape(1, 3, 128, 128))).get(0);
                 }
                 for (int j = 0; j < 4; j++) {
                     assertEquals(every.stages().get(j).predicted(), t.predicted(j, i).orElseThrow(), file + " " + j);
