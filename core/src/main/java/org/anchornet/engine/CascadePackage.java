@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.anchornet.io.Messages;
 import org.anchornet.io.AtomicFiles;
 import org.anchornet.torchio.StateDicts;
 import org.anchornet.torchio.TorchWriter;
@@ -209,7 +210,7 @@ public final class CascadePackage implements AutoCloseable {
             }
             config.check();
         } catch (JsonParseException | NumberFormatException e) {
-            throw new CascadeFormatException(where + ": not valid cascade JSON (" + rootMessage(e) + ")", e);
+            throw new CascadeFormatException(where + ": not valid cascade JSON (" + Messages.rootMessage(e) + ")", e);
         } catch (IllegalArgumentException e) {
             throw new CascadeFormatException(where + ": " + e.getMessage(), e);
         }
@@ -227,15 +228,6 @@ public final class CascadePackage implements AutoCloseable {
             }
         }
         return config;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = String.valueOf(t.getMessage());
-        return m.lines().findFirst().orElse(m);
     }
 
     /** SHA-256 of a file, hex. */

@@ -10,23 +10,29 @@ public final class Splits {
 
     private Splits() {}
 
+    /** Row indices 0..n−1 in a seeded random order (Fisher–Yates with {@link Random}). */
+    public static int[] shuffled(int n, long seed) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        Random random = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = rows[i];
+            rows[i] = rows[j];
+            rows[j] = tmp;
+        }
+        return rows;
+    }
+
     /** Splits the rows from a seeded shuffle. */
     public static Split split(int images, double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("the validation fraction must lie strictly between 0 and 1, got "
                     + validationFraction);
         }
-        int[] rows = new int[images];
-        for (int i = 0; i < images; i++) {
-            rows[i] = i;
-        }
-        Random random = new Random(seed);
-        for (int i = images - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = rows[i];
-            rows[i] = rows[j];
-            rows[j] = tmp;
-        }
+        int[] rows = shuffled(images, seed);
         int cut = (int) Math.round(images * validationFraction);
         if (cut == 0 || cut == images) {
             throw new IllegalArgumentException("a split of " + images + " images at " + validationFraction

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * Exit thresholds under a budget, fit on a validation table, by one of three candidate methods or by a
@@ -182,17 +181,7 @@ public final class ThresholdFitter {
 
     private static Fold[] makeFolds(ExitTable table, StageCosts costs) {
         int n = table.images();
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        Random random = new Random(FOLD_SEED);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = rows[i];
-            rows[i] = rows[j];
-            rows[j] = tmp;
-        }
+        int[] rows = Splits.shuffled(n, FOLD_SEED);
         Fold[] folds = new Fold[FOLDS];
         for (int f = 0; f < FOLDS; f++) {
             int lo = (int) ((long) f * n / FOLDS);
@@ -210,22 +199,23 @@ public final class ThresholdFitter {
 
     /** The three candidate fits on one table, with a search per prefix of stages built once. */
     private static final class Candidates {
-        private final int stages;
-        private final ThresholdSearch[] prefixes; // prefixes[L - 1]: the cascade ending after stage L (L ≥ 2)
-        private final ThresholdSearch full;
         private final ExitTable table;
         private final StageCosts costs;
+        private final int stages;
+        // prefixes[L - 1]: the cascade ending after stage L (L ≥ 2); the last is the whole cascade
+        private final ThresholdSearch[] prefixes;
+        private final ThresholdSearch full;
 
         Candidates(ExitTable table, StageCosts costs) {
             this.table = table;
             this.costs = costs;
             this.stages = table.stages();
-            this.full = new ThresholdSearch(table, costs);
             this.prefixes = new ThresholdSearch[stages];
-            for (int l = 2; l < stages; l++) {
-                prefixes[l - 1] = new ThresholdSearch(table.firstStages(l), costs.firstStages(l));
+            for (int l = 2; l <= stages; l++) {
+                prefixes[l - 1] = new ThresholdSearch(l < stages ? table.firstStages(l) : table,
+                        l < stages ? costs.firstStages(l) : costs);
             }
-            prefixes[stages - 1] = full;
+            this.full = stages > 1 ? prefixes[stages - 1] : new ThresholdSearch(table, costs);
         }
 
         ThresholdSearch.Policy fit(Method method, double budget) {

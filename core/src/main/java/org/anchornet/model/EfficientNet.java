@@ -103,15 +103,13 @@ public final class EfficientNet extends TorchModule {
     }
 
     /** Expansion (ratio > 1), depthwise, squeeze-excitation, projection; residual with stochastic depth. */
-    static final class MBConv extends TorchModule {
-        private final NamedSequential block;
-        private final boolean residual;
+    static final class MBConv extends ResidualBranch {
         private final double dropRate;
 
         MBConv(int expandRatio, int kernel, int stride, int in, int out, double dropRate) {
+            super(stride == 1 && in == out);
             ConvNormActivation.Norm norm = ConvNormActivation.Norm.TORCH_DEFAULT;
             int expanded = MobileNetV3.makeDivisible(in * (double) expandRatio, 8);
-            block = register("block", new NamedSequential());
             int index = 0;
             if (expanded != in) {
                 block.add(Integer.toString(index++), new ConvNormActivation(expanded, 1, 1, 1, norm,
@@ -123,40 +121,23 @@ public final class EfficientNet extends TorchModule {
                     ConvNormActivation.Act.SILU, false));
             block.add(Integer.toString(index), new ConvNormActivation(out, 1, 1, 1, norm,
                     ConvNormActivation.Act.NONE));
-            this.residual = stride == 1 && in == out;
             this.dropRate = dropRate;
         }
 
         @Override
-        protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-            NDArray out = apply(block, store, x, training);
-            if (!residual) {
+        protected NDArray beforeSum(NDArray out, boolean training) {
+            if (!training || dropRate == 0) {
                 return out;
             }
-            if (training && dropRate > 0) {
-                // torchvision's StochasticDepth("row"): each image keeps the branch with probability 1 − p, scaled
-                long n = out.getShape().get(0);
-                try (NDArray draw = out.getManager().randomUniform(0f, 1f, new Shape(n, 1, 1, 1));
-                        NDArray keep = draw.lt(1 - dropRate);
-                        NDArray mask = keep.toType(DataType.FLOAT32, false).div((float) (1 - dropRate))) {
-                    NDArray scaled = out.mul(mask);
-                    out.close();
-                    out = scaled;
-                }
+            // torchvision's StochasticDepth("row"): each image keeps the branch with probability 1 − p, scaled
+            long n = out.getShape().get(0);
+            try (NDArray draw = out.getManager().randomUniform(0f, 1f, new Shape(n, 1, 1, 1));
+                    NDArray keep = draw.lt(1 - dropRate);
+                    NDArray mask = keep.toType(DataType.FLOAT32, false).div((float) (1 - dropRate))) {
+                NDArray scaled = out.mul(mask);
+                out.close();
+                return scaled;
             }
-            NDArray sum = out.add(x);
-            out.close();
-            return sum;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            block.initialize(manager, dataType, inputShapes);
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return block.getOutputShapes(inputShapes);
         }
     }
 }

@@ -105,14 +105,11 @@ public final class MobileNetV3 extends TorchModule {
     }
 
     /** Expansion (when it widens), depthwise, squeeze-excitation, projection; residual when shapes allow. */
-    static final class InvertedResidual extends TorchModule {
-        private final NamedSequential block;
-        private final boolean residual;
-
+    static final class InvertedResidual extends ResidualBranch {
         InvertedResidual(BlockSpec spec) {
+            super(spec.stride() == 1 && spec.in() == spec.out());
             ConvNormActivation.Act act = spec.hardSwish() ? ConvNormActivation.Act.HARDSWISH
                     : ConvNormActivation.Act.RELU;
-            block = register("block", new NamedSequential());
             int index = 0;
             if (spec.expanded() != spec.in()) {
                 block.add(Integer.toString(index++), new ConvNormActivation(spec.expanded(), 1, 1, 1, NORM, act));
@@ -125,28 +122,6 @@ public final class MobileNetV3 extends TorchModule {
             }
             block.add(Integer.toString(index), new ConvNormActivation(spec.out(), 1, 1, 1, NORM,
                     ConvNormActivation.Act.NONE));
-            residual = spec.stride() == 1 && spec.in() == spec.out();
-        }
-
-        @Override
-        protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-            NDArray out = apply(block, store, x, training);
-            if (!residual) {
-                return out;
-            }
-            NDArray sum = out.add(x);
-            out.close();
-            return sum;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            block.initialize(manager, dataType, inputShapes);
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return block.getOutputShapes(inputShapes);
         }
     }
 

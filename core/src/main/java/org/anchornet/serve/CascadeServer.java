@@ -28,6 +28,7 @@ import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
+import org.anchornet.io.Messages;
 import org.anchornet.model.TorchModule;
 
 /**
@@ -233,7 +234,7 @@ public final class CascadeServer implements AutoCloseable {
             }
             input = body.getAsJsonObject().getAsJsonObject("input");
         } catch (JsonParseException e) {
-            throw new ApiError(400, "malformed JSON: " + RequestBodies.rootMessage(e));
+            throw new ApiError(400, "malformed JSON: " + Messages.rootMessage(e));
         }
         JsonElement image = input.get("image");
         if (image == null || !image.isJsonPrimitive() || !image.getAsJsonPrimitive().isString()) {

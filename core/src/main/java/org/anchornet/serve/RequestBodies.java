@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.Locale;
+import org.anchornet.io.Messages;
 import org.anchornet.serve.CascadeServer.ApiError;
 import org.eclipse.jetty.server.MultiPartFormInputStream;
 
@@ -53,7 +54,7 @@ final class RequestBodies {
                 return new Upload(in.readAllBytes(), part.getSubmittedFileName());
             }
         } catch (IOException | IllegalStateException | IllegalArgumentException e) {
-            throw new ApiError(400, "malformed multipart form: " + rootMessage(e));
+            throw new ApiError(400, "malformed multipart form: " + Messages.rootMessage(e));
         } finally {
             form.deleteParts();
         }
@@ -114,13 +115,4 @@ final class RequestBodies {
         return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
-    /** The first line of the innermost cause's message. */
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = String.valueOf(t.getMessage());
-        return m.lines().findFirst().orElse(m);
-    }
 }
