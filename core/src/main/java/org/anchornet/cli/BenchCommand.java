@@ -139,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
             final int row = i;
             exits[i] = ExitRule.exitStage(s -> table.confidence(s, row), t) + 1;
         }
-        String arch = cascade.arch != null ? cascade.arch : table.metadata().arch().orElse("densenet201");
+        String arch = cascade.arch != null ? cascade.arch
+                : table.metadata().arch().orElse(Architectures.REFERENCE_DOWNSTREAM);
         int classes = cascade.numClasses != null ? cascade.numClasses : 1000;
         int side = cascade.inputSize != null ? cascade.inputSize : 224;
         List<Double> ious = table.metadata().iouThresholdsOrFromSetup()

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.anchornet.model.Architectures;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.Transforms;
 import org.anchornet.engine.Cascade;
@@ -37,8 +38,9 @@ final class CascadeOptions {
     @Option(names = "--pretrained-anchornet", description = "AnchorNet weights.")
     Path anchorNet;
 
-    @Option(names = "--resized-pretrained", description = "Glance network weights.")
-    Path resized;
+    @Option(names = {"--glance-pretrained", "--resized-pretrained"}, description = "Glance network weights: the"
+            + " network fine-tuned on whole images resized to the patch size (--resized-pretrained: its older name).")
+    Path glance;
 
     @Option(names = "--patch-pretrained", description = "Patch network weights.")
     Path patch;
@@ -121,12 +123,12 @@ final class CascadeOptions {
             }
             return c;
         }
-        if (anchorNet == null || resized == null || patch == null) {
+        if (anchorNet == null || glance == null || patch == null) {
             throw new IllegalArgumentException("give --cascade PACKAGE, or all of --pretrained-anchornet,"
-                    + " --resized-pretrained and --patch-pretrained");
+                    + " --glance-pretrained and --patch-pretrained");
         }
         CascadeConfig config = config(dataClasses, generatedData, needsThresholds);
-        return Cascade.fromCheckpoints(config, anchorNet, resized, patch);
+        return Cascade.fromCheckpoints(config, anchorNet, glance, patch);
     }
 
     /** The configuration the separate-checkpoint flags describe. */
@@ -135,12 +137,13 @@ final class CascadeOptions {
         List<String> classes = classes(dataClasses);
         int k = topK != null ? topK : CascadeConfig.DEFAULT_TOP_K;
         int side = inputSize != null ? inputSize : 224;
-        CascadeConfig.Builder b = CascadeConfig.builder().arch(arch != null ? arch : "densenet201").classes(classes)
+        CascadeConfig.Builder b = CascadeConfig.builder().arch(arch != null ? arch : Architectures.REFERENCE_DOWNSTREAM)
+                .classes(classes)
                 .inputSize(side).topK(k)
                 .evalResize(evalResize != null ? evalResize : generatedData ? side : Transforms.evaluationResize(side))
                 .iouThresholds(ious(k))
                 .network(CascadePackage.Network.ANCHORNET.key(), CascadeConfig.NetworkProvenance.of(anchorNet))
-                .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(resized))
+                .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(glance))
                 .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(patch));
         CascadeConfig config = b.build();
         ExitThresholds thresholds = thresholds();
@@ -207,7 +210,7 @@ final class CascadeOptions {
     }
 
     private void refuseContradictions(CascadeConfig c) {
-        for (Object[] flag : new Object[][] {{"--pretrained-anchornet", anchorNet}, {"--resized-pretrained", resized},
+        for (Object[] flag : new Object[][] {{"--pretrained-anchornet", anchorNet}, {"--glance-pretrained", glance},
             {"--patch-pretrained", patch}, {"--table-file", table}, {"--budget", budget}, {"--labels", labels}}) {
             if (flag[1] != null) {
                 throw new IllegalArgumentException(flag[0] + " cannot be used with --cascade: the package " + cascade

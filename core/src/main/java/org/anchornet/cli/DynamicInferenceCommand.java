@@ -1,5 +1,6 @@
 package org.anchornet.cli;
 
+import org.anchornet.model.Architectures;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.engine.StageCostCounter;
 
@@ -166,7 +167,7 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         if (arch == null && patchSize == null && table.metadata().stageCosts().isPresent()) {
             return new StageCosts(table.metadata().stageCosts().get());
         }
-        String downstream = arch != null ? arch : table.metadata().arch().orElse("densenet201");
+        String downstream = arch != null ? arch : table.metadata().arch().orElse(Architectures.REFERENCE_DOWNSTREAM);
         int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(AnchorNet.window().size());
         return StageCostCounter.count(stages, downstream, patch, inputSize, 1000);
     }

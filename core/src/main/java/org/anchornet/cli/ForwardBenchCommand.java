@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 final class ForwardBenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--arch", defaultValue = "densenet201", description = "Architecture (default ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", defaultValue = Architectures.REFERENCE_DOWNSTREAM,
+            description = "Architecture (default ${DEFAULT-VALUE}).")
     String arch;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per batch (default ${DEFAULT-VALUE}).")

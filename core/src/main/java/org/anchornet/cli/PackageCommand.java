@@ -35,14 +35,14 @@ final class PackageCommand implements Callable<Integer> {
         if (cascade.fromPackage()) {
             throw new IllegalArgumentException("--cascade is already a package; copy it, or use fit-thresholds");
         }
-        if (cascade.anchorNet == null || cascade.resized == null || cascade.patch == null) {
-            throw new IllegalArgumentException("give --pretrained-anchornet, --resized-pretrained and"
+        if (cascade.anchorNet == null || cascade.glance == null || cascade.patch == null) {
+            throw new IllegalArgumentException("give --pretrained-anchornet, --glance-pretrained and"
                     + " --patch-pretrained");
         }
         CascadeConfig config = cascade.config(null, generated, false);
         Map<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
         files.put(CascadePackage.Network.ANCHORNET, cascade.anchorNet);
-        files.put(CascadePackage.Network.GLANCE, cascade.resized);
+        files.put(CascadePackage.Network.GLANCE, cascade.glance);
         files.put(CascadePackage.Network.PATCH, cascade.patch);
         CascadePackage.write(out, config, files);
         PrintWriter w = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.anchornet.model.Architectures;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.train.TrainingRun;
@@ -78,7 +79,8 @@ final class TrainCommands {
         @Option(names = "--mode", required = true, description = "resized, patch or full.")
         String mode;
 
-        @Option(names = "--arch", defaultValue = "densenet201", description = "Downstream architecture (default"
+        @Option(names = "--arch", defaultValue = Architectures.REFERENCE_DOWNSTREAM,
+                description = "Downstream architecture (default"
                 + " ${DEFAULT-VALUE}).", completionCandidates = FlopsCommand.ArchNames.class)
         String arch;
 

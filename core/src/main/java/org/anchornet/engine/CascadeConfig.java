@@ -288,7 +288,7 @@ public record CascadeConfig(
      * comes from AnchorNet's receptive field and the stage costs from counting the networks.
      */
     public static final class Builder {
-        private String arch = "densenet201";
+        private String arch = Architectures.REFERENCE_DOWNSTREAM;
         private List<String> classes;
         private int inputSize = 224;
         private Integer evalResize;

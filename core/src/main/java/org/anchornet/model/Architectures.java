@@ -9,6 +9,9 @@ import org.anchornet.model.Architecture.Family;
 
 /** The registry behind every {@code --arch} option. */
 public final class Architectures {
+    /** The paper's downstream network: the default wherever a command needs one and nothing says which. */
+    public static final String REFERENCE_DOWNSTREAM = "densenet201";
+
     private static final Map<String, Architecture> REGISTRY = new LinkedHashMap<>();
 
     static {

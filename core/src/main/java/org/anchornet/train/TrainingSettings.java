@@ -183,7 +183,8 @@ public record TrainingSettings(
 
     /** train_downnet_*.py: SGD from 0.01 with cosine decay, 30 epochs. */
     public static Builder downstreamDefaults(Mode mode) {
-        return new Builder(mode, "densenet201").lr(0.01).schedule(Schedule.COSINE).epochs(30).batchSize(64);
+        return new Builder(mode, org.anchornet.model.Architectures.REFERENCE_DOWNSTREAM).lr(0.01)
+                .schedule(Schedule.COSINE).epochs(30).batchSize(64);
     }
 
     public Builder toBuilder() {

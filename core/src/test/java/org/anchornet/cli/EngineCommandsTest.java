@@ -158,7 +158,7 @@ class EngineCommandsTest {
         CliTest.Run checkpoint = CliTest.run("classify", "--cascade", packaged().toString(), "--resized-pretrained",
                 tmp.resolve("resnet18.pth").toString(), anImage().toString());
         assertEquals(2, checkpoint.code());
-        assertTrue(checkpoint.err().contains("--resized-pretrained cannot be used with --cascade"), checkpoint.err());
+        assertTrue(checkpoint.err().contains("--glance-pretrained cannot be used with --cascade"), checkpoint.err());
     }
 
     @Test
