@@ -22,22 +22,6 @@ final class Converters {
         }
     }
 
-    /** An exit threshold: a number, or {@code none} (also {@code null}, {@code inf}) for a stage that never exits. */
-    static final class Threshold implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String value) {
-            String v = value.strip().toLowerCase(Locale.ROOT);
-            if (v.equals("none") || v.equals("null") || v.equals("inf") || v.equals("+inf")) {
-                return null;
-            }
-            double t = number(value);
-            if (Double.isInfinite(t)) {
-                throw new TypeConversionException("'" + value + "': give 'none' for a stage that never exits early");
-            }
-            return t;
-        }
-    }
-
     /** Any number, infinities included ('inf', '-inf'), but not NaN. */
     static final class Number implements ITypeConverter<Double> {
         @Override

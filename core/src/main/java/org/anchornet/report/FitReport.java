@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.anchornet.exits.DynamicInference;
-import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.ThresholdFitter;
@@ -40,9 +40,9 @@ public record FitReport(double budget, String chosen, List<Fit> fits, Selection 
     public static FitReport of(double budget, ThresholdFitter.Result result, ExitTable test, StageCosts costs) {
         List<Fit> fits = new ArrayList<>();
         for (ThresholdSearch.Policy p : result.candidates().values()) {
-            double[] t = p.thresholds();
-            fits.add(new Fit(p.method(), spelled(t), ExitRule.lastStage(t) + 1, Score.of(p.validation()),
-                    Score.of(DynamicInference.evaluate(test, t, costs))));
+            ExitThresholds t = ExitThresholds.of(p.thresholds());
+            fits.add(new Fit(p.method(), t.stored(), t.lastStage() + 1, Score.of(p.validation()),
+                    Score.of(DynamicInference.evaluate(test, p.thresholds(), costs))));
         }
         Map<String, Held> held = new LinkedHashMap<>();
         result.crossValidation().forEach((m, cv) -> held.put(m.key(), new Held(cv.accuracy(),
@@ -50,14 +50,5 @@ public record FitReport(double budget, String chosen, List<Fit> fits, Selection 
         String how = held.isEmpty() ? result.chosen().key() : ThresholdFitter.Method.CROSS_VALIDATED.key();
         return new FitReport(budget / 1e9, result.chosen().key(), fits,
                 new Selection(how, held.isEmpty() ? 0 : ThresholdFitter.FOLDS, held));
-    }
-
-    private static List<Double> spelled(double[] t) {
-        List<Double> out = new ArrayList<>();
-        int last = ExitRule.lastStage(t);
-        for (int j = 0; j < t.length; j++) {
-            out.add(j >= last || t[j] == Double.POSITIVE_INFINITY ? null : t[j]);
-        }
-        return out;
     }
 }
