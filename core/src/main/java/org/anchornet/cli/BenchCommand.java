@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ImageDataset;
+import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.EarlyExitEngine;
@@ -104,12 +105,11 @@ final class BenchCommand implements Callable<Integer> {
         int side = config.inputSize();
         List<NDArray> batches = new ArrayList<>();
         for (int b = 0; b < usable / batchSize; b++) {
-            float[] all = new float[batchSize * 3 * side * side];
+            List<RgbImage> images = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
-                float[] one = c.preprocess(source.load((b * batchSize + i) % source.size()).image());
-                System.arraycopy(one, 0, all, i * one.length, one.length);
+                images.add(source.load((b * batchSize + i) % source.size()).image());
             }
-            batches.add(manager.create(all, new Shape(batchSize, 3, side, side)));
+            batches.add(c.pack(images).toNDArray(manager));
         }
         TorchModule full = baseline != null
                 ? Architectures.get(config.arch()).loadForInference(manager, config.numClasses(), baseline)

@@ -64,7 +64,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 if (batch.size() == 0) {
                     continue;
                 }
-                List<Prediction> predictions = c.classifyPreprocessed(batch.data(), batch.size());
+                List<Prediction> predictions = c.classify(batch.images());
                 for (int i = 0; i < batch.size(); i++) {
                     Prediction p = predictions.get(i);
                     PredictionReport row = PredictionReport.of(batch.ids().get(i), p, c.config());

@@ -1,13 +1,12 @@
 package org.anchornet.cli;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
@@ -89,7 +88,7 @@ final class VisualizeCommand implements Callable<Integer> {
                             : Transforms.resizeAndCenterCrop(raw, Transforms.evaluationResize(side), side);
                     float[] x = packaged != null ? packaged.preprocess(raw) : Transforms.toNormalizedChw(image);
                     Proposals found = localizer.localize(new ParameterStore(scope, false),
-                            scope.create(x, new Shape(1, 3, side, side)));
+                            ImageBatch.pack(List.of(x), side).toNDArray(scope));
                     Figures.Annotated a = new Figures.Annotated(image, found.windows().get(0), List.of(),
                             images.classNames().get(images.label(i)), true);
                     Path target = saveDir.resolve(images.id(i).replaceAll("\\.[^.]+$", "") + ".png");

@@ -28,8 +28,8 @@ public final class BatchLoader implements AutoCloseable {
         float[] apply(RgbImage image, Random random);
     }
 
-    /** A batch on the Java heap: images are N×(values per image) floats, row-major. */
-    public record Batch(float[] data, int[] labels, List<String> ids, int[] indices, int valuesPerImage) {
+    /** A batch on the Java heap: the transformed images with their labels, ids and dataset indices. */
+    public record Batch(ImageBatch images, int[] labels, List<String> ids, int[] indices) {
         public int size() {
             return labels.length;
         }
@@ -141,16 +141,8 @@ public final class BatchLoader implements AutoCloseable {
                 warnings.accept("skipping " + e.getMessage());
             }
         }
-        int per = tensors.isEmpty() ? 0 : tensors.get(0).length;
-        float[] data = new float[per * tensors.size()];
-        for (int i = 0; i < tensors.size(); i++) {
-            if (tensors.get(i).length != per) {
-                throw new IllegalStateException("transform produced tensors of different sizes");
-            }
-            System.arraycopy(tensors.get(i), 0, data, i * per, per);
-        }
-        return new Batch(data, labels.stream().mapToInt(Integer::intValue).toArray(), ids,
-                kept.stream().mapToInt(Integer::intValue).toArray(), per);
+        return new Batch(ImageBatch.pack(tensors), labels.stream().mapToInt(Integer::intValue).toArray(), ids,
+                kept.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private final class BatchIterator implements Iterator<Batch> {

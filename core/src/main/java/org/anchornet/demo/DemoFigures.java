@@ -1,7 +1,5 @@
 package org.anchornet.demo;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,17 +28,10 @@ final class DemoFigures {
         int count = Math.min(8, test.size());
         int side = cascade.config().inputSize();
         List<RgbImage> images = new ArrayList<>();
-        float[] all = new float[count * 3 * side * side];
         for (int i = 0; i < count; i++) {
-            RgbImage image = test.load(i).image();
-            images.add(image);
-            float[] one = cascade.preprocess(image);
-            System.arraycopy(one, 0, all, i * one.length, one.length);
+            images.add(test.load(i).image());
         }
-        List<Prediction> every;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            every = cascade.trace(manager.create(all, new Shape(count, 3, side, side)));
-        }
+        List<Prediction> every = cascade.trace(cascade.pack(images));
         double[] thresholds = cascade.config().exitThresholds().toArray();
         List<Figures.Annotated> annotated = new ArrayList<>();
         List<float[]> cams = new ArrayList<>();

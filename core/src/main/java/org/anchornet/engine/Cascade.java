@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.RgbImage;
 import org.anchornet.localize.Localizer;
@@ -129,6 +130,13 @@ public final class Cascade implements AutoCloseable {
         return engine.run(checked(batch), EarlyExitEngine.ExitPolicy.never());
     }
 
+    /** {@link #trace(NDArray)} of a batch of preprocessed images. */
+    public synchronized List<Prediction> trace(ImageBatch batch) {
+        try (NDManager scope = manager.newSubManager()) {
+            return trace(batch.toNDArray(scope));
+        }
+    }
+
     /** Images each stage's network has processed so far (stage 1 = the glance). */
     public long[] stageCalls() {
         return engine.calls();
@@ -205,26 +213,21 @@ public final class Cascade implements AutoCloseable {
 
     /** Classifies decoded images together (one batch through the engine). */
     public List<Prediction> classify(List<RgbImage> images) {
-        if (images.isEmpty()) {
-            return List.of();
-        }
-        int per = 3 * config.inputSize() * config.inputSize();
-        float[] all = new float[images.size() * per];
-        for (int i = 0; i < images.size(); i++) {
-            System.arraycopy(preprocess(images.get(i)), 0, all, i * per, per);
-        }
-        return classifyPreprocessed(all, images.size());
+        return classify(pack(images));
     }
 
-    /** Classifies {@code count} images given as {@link #preprocess preprocessed} floats, one after another. */
-    public synchronized List<Prediction> classifyPreprocessed(float[] data, int count) {
-        int side = config.inputSize();
-        if (data.length != count * 3 * side * side) {
-            throw new IllegalArgumentException(data.length + " values are not " + count + " images of 3×" + side + "×"
-                    + side);
+    /** Preprocesses decoded images as the cascade was trained and packs them into one batch. */
+    public ImageBatch pack(List<RgbImage> images) {
+        return ImageBatch.pack(images.stream().map(this::preprocess).toList(), config.inputSize());
+    }
+
+    /** Classifies a batch of {@link #preprocess preprocessed} images with the configured thresholds. */
+    public synchronized List<Prediction> classify(ImageBatch batch) {
+        if (batch.count() == 0) {
+            return List.of();
         }
         try (NDManager scope = manager.newSubManager()) {
-            return classify(scope.create(data, new Shape(count, 3, side, side)));
+            return classify(batch.toNDArray(scope));
         }
     }
 

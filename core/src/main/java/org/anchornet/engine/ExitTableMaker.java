@@ -2,7 +2,6 @@ package org.anchornet.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -33,8 +32,7 @@ public final class ExitTableMaker {
                 continue;
             }
             try (NDManager scope = NDManager.newBaseManager()) {
-                int side = (int) Math.round(Math.sqrt(batch.valuesPerImage() / 3.0));
-                NDArray x = scope.create(batch.data(), new Shape(batch.size(), 3, side, side));
+                NDArray x = batch.images().toNDArray(scope);
                 rows.addAll(engine.run(x, EarlyExitEngine.ExitPolicy.never()));
             }
             for (int i = 0; i < batch.size(); i++) {

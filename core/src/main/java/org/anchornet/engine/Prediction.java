@@ -1,5 +1,7 @@
 package org.anchornet.engine;
 
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
 import java.util.List;
 import org.anchornet.localize.Window;
 
@@ -35,5 +37,20 @@ public record Prediction(int predicted, float confidence, int exitStage, float[]
     /** The windows the patch network looked at (the first {@code exitStage − 1}). */
     public List<Window> usedWindows() {
         return windows.subList(0, Math.min(windows.size(), exitStage - 1));
+    }
+
+    /**
+     * The answers of a single network (no cascade: one stage, no windows), each image charged {@code multiplyAdds};
+     * read out as the cascade reads its stages.
+     */
+    public static List<Prediction> ofSingleNetwork(NDArray logits, long multiplyAdds) {
+        Readout r = Readout.of(logits);
+        List<Prediction> out = new ArrayList<>();
+        for (int k = 0; k < logits.getShape().get(0); k++) {
+            StageOutcome o = r.outcome(k);
+            out.add(new Prediction(o.predicted(), o.confidence(), 1, r.probabilities(k), List.of(o), List.of(),
+                    List.of(), null, multiplyAdds));
+        }
+        return out;
     }
 }

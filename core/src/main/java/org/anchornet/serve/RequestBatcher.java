@@ -3,11 +3,9 @@ package org.anchornet.serve;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Flight;
 import org.anchornet.engine.Prediction;
@@ -184,13 +183,8 @@ public final class RequestBatcher implements AutoCloseable {
     }
 
     private NDArray stack(NDManager manager, List<Request> requests) {
-        int side = cascade.config().inputSize();
-        int per = 3 * side * side;
-        float[] all = new float[requests.size() * per];
-        for (int i = 0; i < requests.size(); i++) {
-            System.arraycopy(requests.get(i).image(), 0, all, i * per, per);
-        }
-        return manager.create(all, new Shape(requests.size(), 3, side, side));
+        return ImageBatch.pack(requests.stream().map(Request::image).toList(), cascade.config().inputSize())
+                .toNDArray(manager);
     }
 
     private void startFlight(List<Request> arrivals, Map<Integer, List<Waiting>> waiting) {
@@ -237,18 +231,10 @@ public final class RequestBatcher implements AutoCloseable {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray logits = full.forward(new ParameterStore(m, false), new NDList(stack(m, arrivals)), false)
                     .singletonOrThrow();
-            int classes = (int) logits.getShape().get(1);
-            float[] probs = logits.softmax(1).toFloatArray();
+            List<Prediction> answers = Prediction.ofSingleNetwork(logits, fullMultiplyAdds);
             for (int i = 0; i < arrivals.size(); i++) {
-                float[] p = Arrays.copyOfRange(probs, i * classes, (i + 1) * classes);
-                int top = 0;
-                for (int c = 1; c < classes; c++) {
-                    top = p[c] > p[top] ? c : top;
-                }
-                Prediction.StageOutcome o = new Prediction.StageOutcome(top, p[top]);
                 listener.exited(1);
-                arrivals.get(i).answer().complete(new Prediction(top, p[top], 1, p, List.of(o), List.of(), List.of(),
-                        null, fullMultiplyAdds));
+                arrivals.get(i).answer().complete(answers.get(i));
             }
         }
     }

@@ -1,8 +1,5 @@
 package org.anchornet.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.PrintWriter;
 import java.util.Random;
 import org.anchornet.data.BatchLoader;
@@ -23,11 +20,6 @@ final class TrainingData {
     BatchLoader loader(ImageDataset data, BatchLoader.Transform transform, boolean shuffle) {
         return new BatchLoader(data, transform, new BatchLoader.Options(settings.batchSize(), settings.workers(), 4,
                 settings.strict(), shuffle), w -> log.println("warning: " + w));
-    }
-
-    static NDArray images(NDManager scope, BatchLoader.Batch batch) {
-        int side = (int) Math.round(Math.sqrt(batch.valuesPerImage() / 3.0));
-        return scope.create(batch.data(), new Shape(batch.size(), 3, side, side));
     }
 
     float[] trainTransform(RgbImage image, Random random) {

@@ -232,7 +232,7 @@ public final class TrainingRun implements AutoCloseable {
                     continue;
                 }
                 try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray x = TrainingData.images(scope, batch);
+                    NDArray x = batch.images().toNDArray(scope);
                     NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
                     NDArray inputs = trainingInputs(x);
                     StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
@@ -296,7 +296,7 @@ public final class TrainingRun implements AutoCloseable {
                     break;
                 }
                 try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray inputs = trainingInputs(TrainingData.images(scope, batch));
+                    NDArray inputs = trainingInputs(batch.images().toNDArray(scope));
                     inputs.tempAttach(scope);
                     averaging.nextPass();
                     network.forward(store, new NDList(inputs), true);
@@ -328,7 +328,7 @@ public final class TrainingRun implements AutoCloseable {
                 continue;
             }
             try (NDManager scope = model.getNDManager().newSubManager()) {
-                NDArray x = TrainingData.images(scope, batch);
+                NDArray x = batch.images().toNDArray(scope);
                 NDArray logits = evaluationLogits(x);
                 NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
                 if (stages != null) {

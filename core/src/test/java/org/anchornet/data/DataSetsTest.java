@@ -128,7 +128,7 @@ class DataSetsTest {
                 new BatchLoader.Options(3, 2, 2, false, false), warnings::add)) {
             for (BatchLoader.Batch batch : loader.epoch(0, 0, true)) {
                 seen += batch.size();
-                assertEquals(batch.size() * 3 * 96 * 96, batch.data().length);
+                assertEquals(batch.size() * 3 * 96 * 96, batch.images().pixels().length);
             }
             assertEquals(2, loader.skipped());
         }
@@ -155,8 +155,8 @@ class DataSetsTest {
         try (BatchLoader a = new BatchLoader(canvases, augment, new BatchLoader.Options(5, 0, 1, false, false), w -> { });
                 BatchLoader b = new BatchLoader(canvases, augment, new BatchLoader.Options(5, 3, 3, false, false),
                         w -> { })) {
-            a.epoch(9, 2, true).forEach(x -> one.add(x.data()));
-            b.epoch(9, 2, true).forEach(x -> many.add(x.data()));
+            a.epoch(9, 2, true).forEach(x -> one.add(x.images().pixels()));
+            b.epoch(9, 2, true).forEach(x -> many.add(x.images().pixels()));
         }
         assertEquals(one.size(), many.size());
         for (int i = 0; i < one.size(); i++) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
 import org.anchornet.engine.Cascade;
@@ -233,26 +234,13 @@ public final class ClassifyJob {
         }
 
         private void classify(Cascade cascade, List<String> paths, List<float[]> batch, List<Row> out) {
-            int per = batch.get(0).length;
-            float[] all = new float[batch.size() * per];
-            for (int i = 0; i < batch.size(); i++) {
-                System.arraycopy(batch.get(i), 0, all, i * per, per);
-            }
-            List<Prediction> predictions = allStages ? everyStage(cascade, all, batch.size())
-                    : cascade.classifyPreprocessed(all, batch.size());
+            ImageBatch images = ImageBatch.pack(batch, cascade.config().inputSize());
+            List<Prediction> predictions = allStages ? cascade.trace(images) : cascade.classify(images);
             for (int i = 0; i < paths.size(); i++) {
                 String path = paths.get(i);
                 out.add(allStages ? JobRows.stages(path, predictions.get(i), label(path), labelName(path))
                         : JobRows.prediction(path, predictions.get(i), cascade.config(), label(path),
                                 labelName(path)));
-            }
-        }
-
-        /** Every stage of every image, as make-table runs them. */
-        private static List<Prediction> everyStage(Cascade cascade, float[] all, int n) {
-            int side = cascade.config().inputSize();
-            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-                return cascade.trace(m.create(all, new ai.djl.ndarray.types.Shape(n, 3, side, side)));
             }
         }
 
