@@ -109,7 +109,7 @@ final class VisualizeCommand implements Callable<Integer> {
 
     private Localizer localizer(NDManager manager, ImageDataset images) throws java.io.IOException {
         int k = topK != null ? topK : CascadeConfig.DEFAULT_TOP_K;
-        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(manager,
+        AnchorNet anchor = Architectures.loadAnchorNet(manager,
                 numClasses != null ? numClasses : images.numClasses(), anchorNet);
         return new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, k,
                 java.util.Collections.nCopies(k - 1, iou != null ? iou : CascadeConfig.DEFAULT_IOU)));

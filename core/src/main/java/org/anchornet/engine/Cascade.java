@@ -52,7 +52,7 @@ public final class Cascade implements AutoCloseable {
         this.manager = NDManager.newBaseManager();
         try {
             int classes = config.numClasses();
-            AnchorNet anchor = (AnchorNet) load("anchornet", classes, CascadePackage.Network.ANCHORNET);
+            AnchorNet anchor = (AnchorNet) load(Architectures.ANCHORNET, classes, CascadePackage.Network.ANCHORNET);
             TorchModule glance = load(config.arch(), classes, CascadePackage.Network.GLANCE);
             TorchModule patch = load(config.arch(), classes, CascadePackage.Network.PATCH);
             PatchProposer proposer = new PatchProposer(anchor.receptiveField(), config.inputSize(), config.topK(),

@@ -171,7 +171,7 @@ public record CascadeConfig(
             throw new IllegalArgumentException("format_version " + formatVersion + " is not supported (this version"
                     + " reads " + FIRST_FORMAT + " and " + FORMAT_VERSION + ")");
         }
-        require(arch != null && Architectures.names().contains(arch) && !arch.equals("anchornet"), "arch",
+        require(arch != null && Architectures.names().contains(arch) && !arch.equals(Architectures.ANCHORNET), "arch",
                 "unknown downstream architecture '" + arch + "'; known: " + Architectures.names());
         require(numClasses >= 1 && numClasses <= MAX_CLASSES, "num_classes", "must lie in [1, " + MAX_CLASSES
                 + "], got " + numClasses);

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import com.google.gson.ToNumberPolicy;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +24,8 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.anchornet.io.Messages;
 import org.anchornet.io.AtomicFiles;
+import org.anchornet.model.Architectures;
+import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.StateDicts;
 import org.anchornet.torchio.TorchWriter;
 
@@ -61,6 +64,11 @@ public final class CascadePackage implements AutoCloseable {
 
         public String fileName() {
             return key + ".pth";
+        }
+
+        /** The seed of this network's weights in a random-weight cascade (1, 2, 3 in this order). */
+        public long randomSeed() {
+            return ordinal() + 1;
         }
     }
 
@@ -143,6 +151,28 @@ public final class CascadePackage implements AutoCloseable {
             }
         }
         writeFiles(target, config, checkpoints, false);
+    }
+
+    /**
+     * Writes a package of networks with PyTorch's default initialization from fixed seeds ({@link Network#randomSeed}),
+     * the weights {@link EngineBenchmark#randomEngine} times: for benchmarks, tests and the golden outputs, never for
+     * answers.
+     */
+    public static void writeRandom(Path target, CascadeConfig config) throws IOException {
+        Path temp = Files.createTempDirectory("anchornet-random-");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<Network, Path> files = new EnumMap<>(Network.class);
+            for (Network n : Network.values()) {
+                String arch = n == Network.ANCHORNET ? Architectures.ANCHORNET : config.arch();
+                Path file = temp.resolve(n.fileName());
+                TorchWriter.write(file, StateDictMapper.stateDict(Architectures.get(arch).create(manager,
+                        config.numClasses(), n.randomSeed()), 0));
+                files.put(n, file);
+            }
+            write(target, config, files);
+        } finally {
+            AtomicFiles.deleteTree(temp);
+        }
     }
 
     /** Writes a package with another configuration and this package's weight files, copied byte for byte. */

@@ -55,9 +55,13 @@ public final class EngineBenchmark {
      */
     public static EarlyExitEngine randomEngine(NDManager manager, String arch, int classes, int inputSize,
             List<Double> ious) {
-        AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").create(manager, classes, 1).foldBatchNormsInPlace();
-        TorchModule glance = Architectures.get(arch).create(manager, classes, 2).foldBatchNormsInPlace();
-        TorchModule patch = Architectures.get(arch).create(manager, classes, 3).foldBatchNormsInPlace();
+        AnchorNet anchor = Architectures.createAnchorNet(manager, classes,
+                CascadePackage.Network.ANCHORNET.randomSeed());
+        anchor.foldBatchNormsInPlace();
+        TorchModule glance = Architectures.get(arch).create(manager, classes,
+                CascadePackage.Network.GLANCE.randomSeed()).foldBatchNormsInPlace();
+        TorchModule patch = Architectures.get(arch).create(manager, classes,
+                CascadePackage.Network.PATCH.randomSeed()).foldBatchNormsInPlace();
         PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, ious.size() + 1, ious);
         StageCosts costs = StageCostCounter.count(ious.size() + 2, arch, proposer.patchSize(), inputSize, classes);
         return new EarlyExitEngine(glance, patch, WindowSource.anchorNet(new Localizer(anchor, proposer)), costs);

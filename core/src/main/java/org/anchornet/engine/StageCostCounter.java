@@ -14,7 +14,7 @@ public final class StageCostCounter {
         try (NDManager manager = NDManager.newBaseManager()) {
             long down = CostCounter.count(Architectures.get(downstreamArch).create(manager, numClasses, 0), patchSize)
                     .multiplyAdds();
-            long anchor = CostCounter.count(Architectures.get("anchornet").create(manager, numClasses, 0), inputSize)
+            long anchor = CostCounter.count(Architectures.createAnchorNet(manager, numClasses, 0), inputSize)
                     .multiplyAdds();
             return StageCosts.of(stages, down, anchor);
         }

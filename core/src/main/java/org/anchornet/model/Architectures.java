@@ -1,5 +1,8 @@
 package org.anchornet.model;
 
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,10 +15,13 @@ public final class Architectures {
     /** The paper's downstream network: the default wherever a command needs one and nothing says which. */
     public static final String REFERENCE_DOWNSTREAM = "densenet201";
 
+    /** AnchorNet's name in the registry (it is never a downstream network). */
+    public static final String ANCHORNET = "anchornet";
+
     private static final Map<String, Architecture> REGISTRY = new LinkedHashMap<>();
 
     static {
-        add("anchornet", Family.ANCHORNET, n -> AnchorNet.builder().optNumClasses(n).build());
+        add(ANCHORNET, Family.ANCHORNET, n -> AnchorNet.builder().optNumClasses(n).build());
         densenet("densenet121", 32, List.of(6, 12, 24, 16), 64);
         densenet("densenet161", 48, List.of(6, 12, 36, 24), 96);
         densenet("densenet169", 32, List.of(6, 12, 32, 32), 64);
@@ -38,6 +44,16 @@ public final class Architectures {
             throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + names());
         }
         return arch;
+    }
+
+    /** A new AnchorNet with PyTorch's default initialization from {@code seed}. */
+    public static AnchorNet createAnchorNet(NDManager manager, int numClasses, long seed) {
+        return (AnchorNet) get(ANCHORNET).create(manager, numClasses, seed);
+    }
+
+    /** AnchorNet's weights from a checkpoint or state dict, ready for inference (batch norms folded). */
+    public static AnchorNet loadAnchorNet(NDManager manager, int numClasses, Path checkpoint) throws IOException {
+        return (AnchorNet) get(ANCHORNET).loadForInference(manager, numClasses, checkpoint);
     }
 
     public static Set<String> names() {

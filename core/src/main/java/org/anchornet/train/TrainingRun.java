@@ -91,8 +91,8 @@ public final class TrainingRun implements AutoCloseable {
             trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer));
             if (settings.mode() == TrainingSettings.Mode.PATCH) {
                 anchorManager = model.getNDManager().newSubManager();
-                AnchorNet anchor = (AnchorNet) Architectures.get("anchornet").loadForInference(anchorManager,
-                        settings.numClasses(), settings.anchorNet().get());
+                AnchorNet anchor = Architectures.loadAnchorNet(anchorManager, settings.numClasses(),
+                        settings.anchorNet().get());
                 anchor.receptiveField().featureSize(settings.inputSize());
                 List<Double> ious = Collections.nCopies(settings.topK() - 1, settings.iou());
                 localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), settings.inputSize(),

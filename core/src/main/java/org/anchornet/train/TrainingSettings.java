@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
+import org.anchornet.model.Architectures;
 
 /**
  * Everything a training run is made with; saved into every checkpoint. Defaults are the reference scripts'
@@ -121,10 +122,10 @@ public record TrainingSettings(
             throw new IllegalArgumentException("stage targets are for patch training, not " + mode.name()
                     .toLowerCase(java.util.Locale.ROOT));
         }
-        if (mode == Mode.ANCHORNET && !arch.equals("anchornet")) {
+        if (mode == Mode.ANCHORNET && !arch.equals(Architectures.ANCHORNET)) {
             throw new IllegalArgumentException("AnchorNet mode trains 'anchornet', not " + arch);
         }
-        if (mode != Mode.ANCHORNET && arch.equals("anchornet")) {
+        if (mode != Mode.ANCHORNET && arch.equals(Architectures.ANCHORNET)) {
             throw new IllegalArgumentException("the downstream network cannot be anchornet");
         }
     }
@@ -177,7 +178,7 @@ public record TrainingSettings(
      * with batch statistics after 4 epochs), and 50 forward passes at fixed weights bring them back.
      */
     public static Builder anchorNetDefaults() {
-        return new Builder(Mode.ANCHORNET, "anchornet").lr(0.1).schedule(Schedule.MULTISTEP)
+        return new Builder(Mode.ANCHORNET, Architectures.ANCHORNET).lr(0.1).schedule(Schedule.MULTISTEP)
                 .milestones(List.of(30, 60, 90)).epochs(100).batchSize(256).bnRecalibrationBatches(50);
     }
 

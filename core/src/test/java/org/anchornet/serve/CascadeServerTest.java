@@ -3,12 +3,10 @@ package org.anchornet.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,25 +17,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
-import org.anchornet.exits.ExitThresholds;
-import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.PredictionReport;
-import org.anchornet.model.Architectures;
-import org.anchornet.model.StateDictMapper;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.testing.Fixtures;
-import org.anchornet.torchio.TorchWriter;
+import org.anchornet.testing.JsonAnswers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,28 +53,18 @@ class CascadeServerTest {
 
     /** A random-weight cascade at 128 px whose thresholds send images out at different stages. */
     static Path makePackage(Path dir) throws Exception {
-        EnumMap<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
-        try (NDManager m = NDManager.newBaseManager()) {
-            files.put(CascadePackage.Network.ANCHORNET, save(m, dir, "anchornet", 1));
-            files.put(CascadePackage.Network.GLANCE, save(m, dir, "resnet18", 2));
-            files.put(CascadePackage.Network.PATCH, save(m, dir, "resnet18", 3));
-        }
-        // thresholds at the median confidence of each stage on the test canvases: images leave at every stage
         CascadeConfig untuned = CascadeConfig.builder().arch("resnet18").classes(FashionMnist.CLASSES)
                 .inputSize(128).topK(3).build();
+        Path draft = dir.resolve("untuned");
+        CascadePackage.writeRandom(draft, untuned);
+        // thresholds at the median confidence of each stage on the test canvases: images leave at every stage
         List<Double> thresholds = new ArrayList<>();
-        try (Cascade c = Cascade.fromCheckpoints(untuned, files.get(CascadePackage.Network.ANCHORNET),
-                files.get(CascadePackage.Network.GLANCE), files.get(CascadePackage.Network.PATCH));
-                NDManager m = NDManager.newBaseManager()) {
+        try (Cascade c = Cascade.load(draft)) {
             List<org.anchornet.data.RgbImage> loaded = new ArrayList<>();
             for (Path p : canvases(dir, 8)) {
                 loaded.add(org.anchornet.data.ImageDecoder.decode(p));
             }
-            float[] all = new float[8 * 3 * 128 * 128];
-            for (int i = 0; i < 8; i++) {
-                System.arraycopy(c.preprocess(loaded.get(i)), 0, all, i * 3 * 128 * 128, 3 * 128 * 128);
-            }
-            var every = c.trace(m.create(all, new ai.djl.ndarray.types.Shape(8, 3, 128, 128)));
+            var every = c.trace(c.pack(loaded));
             for (int stage = 0; stage < 3; stage++) {
                 final int j = stage;
                 double[] conf = every.stream().mapToDouble(p -> p.stages().get(j).confidence()).sorted().toArray();
@@ -89,14 +73,10 @@ class CascadeServerTest {
             thresholds.add(null);
         }
         Path pkg = dir.resolve("cascade");
-        CascadePackage.write(pkg, untuned.withThresholds(ExitThresholds.fromStored(thresholds, null), null), files);
+        try (CascadePackage weights = CascadePackage.read(draft)) {
+            weights.copyTo(pkg, untuned.withThresholds(ExitThresholds.fromStored(thresholds, null), null));
+        }
         return pkg;
-    }
-
-    private static Path save(NDManager m, Path dir, String arch, long seed) throws IOException {
-        Path file = dir.resolve(arch + seed + ".pth");
-        TorchWriter.write(file, StateDictMapper.stateDict(Architectures.get(arch).create(m, 10, seed), 0));
-        return file;
     }
 
     static List<Path> canvases(Path dir, int n) throws Exception {
@@ -161,29 +141,9 @@ class CascadeServerTest {
         return JsonParser.parseString(GSON.toJson(r)).getAsJsonObject();
     }
 
-    /**
-     * The same answer: every field equal, probabilities to float rounding (a batch of several images may sum in
-     * another order than a batch of one).
-     */
     static void assertSameAnswer(com.google.gson.JsonElement expected, com.google.gson.JsonElement actual,
             String where) {
-        if (expected.isJsonObject()) {
-            assertEquals(expected.getAsJsonObject().keySet(), actual.getAsJsonObject().keySet(), where);
-            for (String k : expected.getAsJsonObject().keySet()) {
-                assertSameAnswer(expected.getAsJsonObject().get(k), actual.getAsJsonObject().get(k), where + "." + k);
-            }
-        } else if (expected.isJsonArray()) {
-            assertEquals(expected.getAsJsonArray().size(), actual.getAsJsonArray().size(), where);
-            for (int i = 0; i < expected.getAsJsonArray().size(); i++) {
-                assertSameAnswer(expected.getAsJsonArray().get(i), actual.getAsJsonArray().get(i), where + "[" + i
-                        + "]");
-            }
-        } else if (expected.isJsonPrimitive() && expected.getAsJsonPrimitive().isNumber()
-                && expected.getAsString().contains(".")) {
-            assertEquals(expected.getAsDouble(), actual.getAsDouble(), 1e-5, where);
-        } else {
-            assertEquals(expected, actual, where);
-        }
+        JsonAnswers.assertSameAnswer(expected, actual, where);
     }
 
     @Test
