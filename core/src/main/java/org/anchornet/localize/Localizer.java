@@ -1,7 +1,6 @@
 package org.anchornet.localize;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +22,10 @@ public final class Localizer {
 
     /** Runs AnchorNet in inference mode on an N×3×S×S batch; intermediate arrays are freed before returning. */
     public Proposals localize(ParameterStore store, NDArray images) {
-        NDList out = anchorNet.forward(store, new NDList(images), false);
         float[] flat;
-        try (NDArray cam = ClassActivationMap.compute(out.get(0), out.get(1), out.get(2))) {
+        try (AnchorNet.Outputs out = anchorNet.outputs(store, images);
+                NDArray cam = ClassActivationMap.compute(out.features(), out.classifierWeight(), out.logits())) {
             flat = cam.toFloatArray();
-        } finally {
-            out.get(0).close();
-            out.get(2).close(); // out.get(1) is the classifier weight itself
         }
         int n = (int) images.getShape().get(0);
         int cells = flat.length / n;

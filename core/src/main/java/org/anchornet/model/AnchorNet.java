@@ -132,6 +132,26 @@ public final class AnchorNet extends TorchModule {
         return unused;
     }
 
+    /**
+     * One inference pass, by name: the last feature map (N×C×h×w, one cell per input window), the classifier's weight
+     * (classes×C, the parameter itself) and the logits (N×classes). As a DJL block AnchorNet returns the same three as
+     * an {@link NDList} in this order, logits last like every network here, so training reads them as it reads any.
+     */
+    public record Outputs(NDArray features, NDArray classifierWeight, NDArray logits) implements AutoCloseable {
+        /** Frees the features and logits; the weight belongs to the network. */
+        @Override
+        public void close() {
+            features.close();
+            logits.close();
+        }
+    }
+
+    /** Runs AnchorNet in inference mode on an N×3×S×S batch. */
+    public Outputs outputs(ParameterStore store, NDArray images) {
+        NDList out = forward(store, new NDList(images), false);
+        return new Outputs(out.get(0), out.get(1), out.get(2));
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {

@@ -29,14 +29,14 @@ class ModelParityTest {
     void anchorNetMatchesPyTorch() throws Exception {
         Map<String, Object> io = TorchReader.readDict(Fixtures.file("anchornet_io.pth"));
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchModule net = Architectures.get("anchornet").create(manager, 1000, 0);
+            AnchorNet net = Architectures.createAnchorNet(manager, 1000, 0);
             StateDictMapper.load(net, StateDicts.load(Fixtures.file("anchornet_state.pth")));
             NDArray x = ((TorchTensor) io.get("x")).toNDArray(manager);
-            NDList out = net.forward(new ParameterStore(manager, false), new NDList(x), false);
-            assertClose((TorchTensor) io.get("fea"), out.get(0), TOL, "feature map");
-            assertClose((TorchTensor) io.get("logits"), out.get(2), TOL, "logits");
-            assertClose((TorchTensor) io.get("cam"), ClassActivationMap.compute(out.get(0), out.get(1), out.get(2)),
-                    TOL, "CAM");
+            AnchorNet.Outputs out = net.outputs(new ParameterStore(manager, false), x);
+            assertClose((TorchTensor) io.get("fea"), out.features(), TOL, "feature map");
+            assertClose((TorchTensor) io.get("logits"), out.logits(), TOL, "logits");
+            assertClose((TorchTensor) io.get("cam"), ClassActivationMap.compute(out.features(),
+                    out.classifierWeight(), out.logits()), TOL, "CAM");
         }
     }
 
