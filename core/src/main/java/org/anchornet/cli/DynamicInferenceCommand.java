@@ -7,19 +7,15 @@ import org.anchornet.engine.StageCostCounter;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.anchornet.exits.BudgetSweep;
 import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.TablePair;
 import org.anchornet.exits.StageCosts;
@@ -27,7 +23,7 @@ import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.report.FitReport;
 import org.anchornet.report.FrontierReport;
-import org.anchornet.io.AtomicFiles;
+import org.anchornet.report.OutcomeReport;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,6 +88,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     int inputSize;
 
+    @Option(names = "--num-classes", defaultValue = "1000", converter = Converters.PositiveInt.class,
+            description = "Classes of the downstream head, for costs (default ${DEFAULT-VALUE}, ImageNet as in the"
+                    + " reference's tables; tables from make-table carry their own costs).")
+    int numClasses;
+
     @Option(names = "--downstream-gmacs", description = "Override: G multiply-adds of one downstream pass.")
     Double downstreamGmacs;
 
@@ -120,12 +121,7 @@ final class DynamicInferenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (json) {
-            format = "json";
-        }
-        if (!List.of("table", "csv", "json").contains(format)) {
-            throw new IllegalArgumentException("--format must be table, csv or json, got " + format);
-        }
+        OutcomeReport.Format output = OutcomeReport.Format.parse(json ? "json" : format);
         ExitTable table = ExitTable.read(tableFile);
         StageCosts costs = costs(table);
         PrintWriter out = spec.commandLine().getOut();
@@ -133,23 +129,24 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             List<double[]> vectors = mode.thresholds != null
                     ? List.of(Converters.each(mode.thresholds, "--thresholds", new Converters.Number()).stream()
                             .mapToDouble(Double::doubleValue).toArray())
-                    : readVectors(mode.thresholdsFile);
+                    : ExitThresholds.readVectors(mode.thresholdsFile);
             List<Outcome> outcomes = new ArrayList<>();
             for (double[] v : vectors) {
-                if (v.length != table.stages() && format.equals("table")) {
+                if (v.length != table.stages() && output == OutcomeReport.Format.TABLE) {
                     out.printf("note: %d thresholds for %d stages: scoring the first %d stages%n", v.length,
                             table.stages(), v.length);
                 }
                 outcomes.add(DynamicInference.evaluate(table, v, costs));
             }
-            printHeader(out, table, costs);
-            printOutcomes(out, outcomes, null);
+            OutcomeReport.printHeader(out, output, table, costs);
+            OutcomeReport.print(out, output, outcomes, null);
         } else {
-            TablePair parts = validationAndTest(table);
+            TablePair parts = testTable != null ? new TablePair(table, ExitTable.read(testTable))
+                    : TablePair.split(table, valFraction, seed);
             if (mode.sweep) {
-                sweep(out, parts.validation(), parts.test(), costs);
+                sweep(out, output, parts.validation(), parts.test(), costs);
             } else {
-                fitBudget(out, parts.validation(), parts.test(), costs, mode.budget * 1e9);
+                fitBudget(out, output, parts.validation(), parts.test(), costs, mode.budget * 1e9);
             }
         }
         out.flush();
@@ -169,19 +166,13 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         }
         String downstream = arch != null ? arch : table.metadata().arch().orElse(Architectures.REFERENCE_DOWNSTREAM);
         int patch = patchSize != null ? patchSize : table.metadata().patchSize().orElse(AnchorNet.window().size());
-        return StageCostCounter.count(stages, downstream, patch, inputSize, 1000);
+        return StageCostCounter.count(stages, downstream, patch, inputSize, numClasses);
     }
 
-    private TablePair validationAndTest(ExitTable table) throws IOException {
-        if (testTable != null) {
-            return new TablePair(table, ExitTable.read(testTable));
-        }
-        return TablePair.split(table, valFraction, seed);
-    }
-
-    private void fitBudget(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs, double budget) {
+    private void fitBudget(PrintWriter out, OutcomeReport.Format output, ExitTable val, ExitTable test,
+            StageCosts costs, double budget) {
         ThresholdFitter.Result result = new ThresholdFitter(val, costs).fit(budget, fit);
-        if (format.equals("json")) {
+        if (output == OutcomeReport.Format.JSON) {
             out.println(JSON.toJson(FitReport.of(budget, result, test, costs)));
             return;
         }
@@ -190,8 +181,8 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                 .toList();
         List<String> labels = policies.stream().map(p -> p.method() + (p.method().equals(result.chosen().key())
                 ? " (chosen)" : "") + " on test").toList();
-        if (format.equals("table")) {
-            printHeader(out, test, costs);
+        if (output == OutcomeReport.Format.TABLE) {
+            OutcomeReport.printHeader(out, output, test, costs);
             out.printf(Locale.ROOT, "budget %.4f G; thresholds fit on %d validation images, scored on %d test images%n",
                     budget / 1e9, val.images(), test.images());
             out.printf("fit: %s%s%n", fit.key(), fit == ThresholdFitter.Method.CROSS_VALIDATED
@@ -201,10 +192,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                         p.validation().accuracy(), p.validation().meanGigaMultiplyAdds());
             }
         }
-        printOutcomes(out, onTest, labels);
+        OutcomeReport.print(out, output, onTest, labels);
     }
 
-    private void sweep(PrintWriter out, ExitTable val, ExitTable test, StageCosts costs) throws IOException {
+    private void sweep(PrintWriter out, OutcomeReport.Format output, ExitTable val, ExitTable test, StageCosts costs)
+            throws IOException {
         if (budgetCount < 2) {
             throw new IllegalArgumentException("--budgets must be at least 2");
         }
@@ -212,119 +204,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                 BudgetSweep.defaultBudgets(costs, budgetCount));
         String csv = FrontierReport.write(saveDir, "Early exit on " + test.metadata().setup() + " (test: "
                 + test.images() + " images)", points, test, costs, List.of());
-        if (format.equals("table")) {
-            out.printf(Locale.ROOT, "%-8s %-8s %-10s %-10s %-10s %-10s%n", "budget", "method", "val acc", "val G",
-                    "test acc", "test G");
-            for (BudgetSweep.Point p : points) {
-                out.printf(Locale.ROOT, "%-8.4f %-8s %-10.4f %-10.4f %-10.4f %-10.4f%n", p.budget() / 1e9, p.method(),
-                        p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
-                        p.test().meanGigaMultiplyAdds());
-            }
+        if (output == OutcomeReport.Format.TABLE) {
+            OutcomeReport.printSweep(out, points);
             out.println("wrote " + saveDir.resolve("frontier.csv") + ", frontier.png, frontier.svg");
         } else {
             out.print(csv);
         }
-    }
-
-    private void printHeader(PrintWriter out, ExitTable table, StageCosts costs) {
-        if (!format.equals("table")) {
-            return;
-        }
-        out.printf(Locale.ROOT, "table %s: %d images, %d stages; stage costs (G): %s%n", table.metadata().setup(),
-                table.images(), table.stages(), Arrays.stream(costs.perStage())
-                        .mapToObj(c -> String.format(Locale.ROOT, "%.4f", c / 1e9)).collect(Collectors.joining(" ")));
-    }
-
-    private void printOutcomes(PrintWriter out, List<Outcome> outcomes, List<String> labels) {
-        switch (format) {
-            case "csv" -> {
-                out.println("thresholds,accuracy,mean_gmacs,exited,exits_per_stage,correct_per_stage");
-                for (Outcome o : outcomes) {
-                    out.printf(Locale.ROOT, "%s,%.6f,%.6f,%d,%s,%s%n", formatThresholds(o.thresholds()).replace(' ', ';'),
-                            o.accuracy(), o.meanGigaMultiplyAdds(), o.exited(), join(o.exits()), join(o.correctExits()));
-                }
-            }
-            case "json" -> {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (int i = 0; i < outcomes.size(); i++) {
-                    Outcome o = outcomes.get(i);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    if (labels != null) {
-                        row.put("method", labels.get(i));
-                    }
-                    row.put("thresholds", Arrays.stream(o.thresholds()).mapToObj(DynamicInferenceCommand::jsonNumber)
-                            .toList());
-                    row.put("accuracy", o.accuracy());
-                    row.put("mean_gmacs", o.meanGigaMultiplyAdds());
-                    row.put("images", o.images());
-                    row.put("exited", o.exited());
-                    row.put("exits_per_stage", o.exits());
-                    row.put("correct_per_stage", o.correctExits());
-                    rows.add(row);
-                }
-                out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                        .toJson(rows));
-            }
-            default -> {
-                for (int i = 0; i < outcomes.size(); i++) {
-                    Outcome o = outcomes.get(i);
-                    out.printf(Locale.ROOT, "%sthresholds %s: accuracy %.4f, %.4f G multiply-adds per image%n",
-                            labels == null ? "" : labels.get(i) + ": ", formatThresholds(o.thresholds()),
-                            o.accuracy(), o.meanGigaMultiplyAdds());
-                    out.printf("  stage  exits  correct%n");
-                    for (int j = 0; j < o.exits().length; j++) {
-                        out.printf(Locale.ROOT, "  %5d  %5d  %7d%n", j + 1, o.exits()[j], o.correctExits()[j]);
-                    }
-                    if (o.exited() < o.images()) {
-                        out.printf("  %d images never passed a threshold (no prediction, no cost)%n",
-                                o.images() - o.exited());
-                    }
-                }
-            }
-        }
-    }
-
-    private static Object jsonNumber(double v) {
-        return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : v;
-    }
-
-    private static String join(int[] values) {
-        return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(";"));
-    }
-
-    static String formatThresholds(double[] t) {
-        return Arrays.stream(t).mapToObj(v -> Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf")
-                : new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v)).stripTrailingZeros().toPlainString())
-                .collect(Collectors.joining(" "));
-    }
-
-    private static List<double[]> readVectors(Path file) throws IOException {
-        List<double[]> vectors = new ArrayList<>();
-        int lineNo = 0;
-        for (String line : Files.readAllLines(file)) {
-            lineNo++;
-            String s = line.replaceAll("#.*", "").trim();
-            if (s.isEmpty()) {
-                continue;
-            }
-            try {
-                vectors.add(Arrays.stream(s.replaceAll("[\\[\\],]", " ").trim().split("\\s+"))
-                        .mapToDouble(DynamicInferenceCommand::parseThreshold).toArray());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(file + ":" + lineNo + ": not a list of numbers: " + line);
-            }
-        }
-        if (vectors.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no threshold vectors");
-        }
-        return vectors;
-    }
-
-    private static double parseThreshold(String s) {
-        return switch (s) {
-            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
-            case "-inf" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(s);
-        };
     }
 }

@@ -1,5 +1,8 @@
 package org.anchornet.exits;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,6 +75,33 @@ public final class ExitThresholds {
             t[j] = parseOne(words.get(j));
         }
         return of(t);
+    }
+
+    /**
+     * Threshold vectors from a text file, one per line, numbers or {@link #parseOne} words separated by spaces or
+     * commas (brackets ignored, {@code #} starts a comment). Vectors may be shorter than a cascade's stages: scoring
+     * then stops at their last stage, as the reference script does.
+     */
+    public static List<double[]> readVectors(Path file) throws IOException {
+        List<double[]> vectors = new ArrayList<>();
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file)) {
+            lineNo++;
+            String s = line.replaceAll("#.*", "").trim();
+            if (s.isEmpty()) {
+                continue;
+            }
+            try {
+                vectors.add(Arrays.stream(s.replaceAll("[\\[\\],]", " ").trim().split("\\s+"))
+                        .mapToDouble(ExitThresholds::parseOne).toArray());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": not a list of numbers: " + line);
+            }
+        }
+        if (vectors.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no threshold vectors");
+        }
+        return vectors;
     }
 
     /** One threshold as the command line spells it. */

@@ -33,7 +33,7 @@ public final class FrontierReport {
         for (BudgetSweep.Point p : points) {
             csv.append(String.format(Locale.ROOT, "%.6f,%s,%.6f,%.6f,%.6f,%.6f,%s%n", p.budget() / 1e9, p.method(),
                     p.validation().accuracy(), p.validation().meanGigaMultiplyAdds(), p.test().accuracy(),
-                    p.test().meanGigaMultiplyAdds(), thresholds(p.thresholds())));
+                    p.test().meanGigaMultiplyAdds(), OutcomeReport.thresholds(p.thresholds(), ";")));
         }
         double[] stageX = new double[test.stages()];
         double[] stageY = new double[test.stages()];
@@ -58,10 +58,5 @@ public final class FrontierReport {
         Charts.save(Charts.xy(title, "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), dir,
                 "frontier", 900, 560);
         return csv.toString();
-    }
-
-    private static String thresholds(double[] t) {
-        return Arrays.stream(t).mapToObj(v -> Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf")
-                : String.format(Locale.ROOT, "%.6g", v)).collect(Collectors.joining(";"));
     }
 }

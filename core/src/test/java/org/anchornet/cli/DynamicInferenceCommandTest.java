@@ -36,6 +36,38 @@ class DynamicInferenceCommandTest {
     }
 
     @Test
+    void thresholdVectorsFromAFileAsCsvAndJson() throws Exception {
+        Path file = Files.writeString(tmp.resolve("vectors.txt"), """
+                # glance only, as the README's example
+                [0, 0.9, 0.9, 0.9, 0]
+                0.85 0.9 0.9 0.9 none none   # words for never early
+                inf inf
+                """);
+        CliTest.Run csv = run("dynamic-inference", "--table-file", table(), "--thresholds-file", file.toString(),
+                "--format", "csv");
+        assertEquals(0, csv.code(), csv.err());
+        java.util.List<String> lines = csv.out().strip().lines().toList();
+        assertEquals("thresholds,accuracy,mean_gmacs,exited,exits_per_stage,correct_per_stage", lines.get(0));
+        assertEquals(4, lines.size(), csv.out());
+        assertTrue(lines.get(1).startsWith("0;0.9;0.9;0.9;0,0.703"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("0.85;0.9;0.9;0.9;inf;inf,"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("inf;inf,NaN,0.000000,0,0;0,0;0"), lines.get(3));
+
+        CliTest.Run json = run("dynamic-inference", "--table-file", table(), "--thresholds-file", file.toString(),
+                "--json");
+        assertEquals(0, json.code(), json.err());
+        JsonArray rows = JsonParser.parseString(json.out()).getAsJsonArray();
+        assertEquals(3, rows.size());
+        assertEquals("inf", rows.get(1).getAsJsonObject().getAsJsonArray("thresholds").get(4).getAsString());
+        assertTrue(Double.isNaN(rows.get(2).getAsJsonObject().get("accuracy").getAsDouble()), "none exited");
+
+        Path bad = Files.writeString(tmp.resolve("bad.txt"), "0 0.9\n0.5 maybe\n");
+        CliTest.Run refused = run("dynamic-inference", "--table-file", table(), "--thresholds-file", bad.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("bad.txt:2: not a list of numbers: 0.5 maybe"), refused.err());
+    }
+
+    @Test
     void jsonOutputParses() {
         CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--thresholds", "0.85", "0.9", "0.9", "0.9",
                 "0", "0", "--format", "json");
