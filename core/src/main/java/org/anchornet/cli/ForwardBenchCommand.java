@@ -8,7 +8,9 @@ import ai.djl.training.ParameterStore;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import org.anchornet.train.TorchSgd;
+import org.anchornet.data.ImageBatch;
+import org.anchornet.train.TrainingRun;
+import org.anchornet.train.TrainingSettings;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.TorchModule;
 import picocli.CommandLine.Command;
@@ -22,6 +24,9 @@ import picocli.CommandLine.Spec;
                 + " Nesterov SGD) of a network on random input, one scope per batch, and print the median, min and"
                 + " max in milliseconds and images/s.")
 final class ForwardBenchCommand implements Callable<Integer> {
+    /** ImageNet's head, as the PyTorch side of the comparison (scripts/bench_forward_torch.py) builds it. */
+    private static final int CLASSES = 1000;
+
     @Spec CommandSpec spec;
 
     @Option(names = "--arch", defaultValue = Architectures.REFERENCE_DOWNSTREAM,
@@ -72,30 +77,25 @@ final class ForwardBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double[] trainSteps() {
+    /** Training steps as every training command takes them ({@link TrainingRun#trainStep}), on random images. */
+    private double[] trainSteps() throws java.io.IOException {
         double[] millis = new double[iterations];
-        try (ai.djl.Model model = ai.djl.Model.newInstance(arch)) {
-            TorchModule net = Architectures.get(arch).create(model.getNDManager(), 1000, 0);
-            model.setBlock(net);
-            TorchSgd sgd = TorchSgd.builder().setLearningRate(0.01f)
-                    .optMomentum(0.9f).optWeightDecay(1e-4f).optNesterov(true).build();
-            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
-                    ai.djl.training.loss.Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
-                for (int i = -warmup; i < iterations; i++) {
-                    try (NDManager batch = model.getNDManager().newSubManager()) {
-                        NDArray x = batch.randomNormal(new Shape(batchSize, 3, input, input));
-                        NDArray y = batch.randomInteger(0, 1000, new Shape(batchSize), ai.djl.ndarray.types.DataType.INT64);
-                        long start = System.nanoTime();
-                        try (ai.djl.training.GradientCollector gc = trainer.newGradientCollector()) {
-                            NDList out = trainer.forward(new NDList(x));
-                            NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(out.get(out.size() - 1)));
-                            gc.backward(loss);
-                        }
-                        trainer.step();
-                        if (i >= 0) {
-                            millis[i] = (System.nanoTime() - start) / 1e6;
-                        }
-                    }
+        TrainingSettings settings = TrainingSettings.downstreamDefaults(TrainingSettings.Mode.FULL)
+                .mode(arch.equals(Architectures.ANCHORNET) ? TrainingSettings.Mode.ANCHORNET : TrainingSettings.Mode.FULL)
+                .arch(arch)
+                .numClasses(CLASSES).inputSize(input).batchSize(batchSize).seed(0).progress(false).build();
+        java.util.Random random = new java.util.Random(0);
+        try (TrainingRun run = new TrainingRun(settings, new PrintWriter(java.io.Writer.nullWriter()))) {
+            for (int i = -warmup; i < iterations; i++) {
+                float[] pixels = new float[batchSize * 3 * input * input];
+                for (int p = 0; p < pixels.length; p++) {
+                    pixels[p] = (float) random.nextGaussian();
+                }
+                int[] labels = random.ints(batchSize, 0, CLASSES).toArray();
+                long start = System.nanoTime();
+                run.trainStep(new ImageBatch(pixels, batchSize, input), labels);
+                if (i >= 0) {
+                    millis[i] = (System.nanoTime() - start) / 1e6;
                 }
             }
         }
@@ -105,8 +105,8 @@ final class ForwardBenchCommand implements Callable<Integer> {
     private double[] forwardPasses() throws java.io.IOException {
         double[] millis = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchModule net = weights == null ? Architectures.get(arch).create(manager, 1000, 0)
-                    : Architectures.get(arch).load(manager, 1000, weights);
+            TorchModule net = weights == null ? Architectures.get(arch).create(manager, CLASSES, 0)
+                    : Architectures.get(arch).load(manager, CLASSES, weights);
             if (fold) {
                 net.foldBatchNormsInPlace();
             }

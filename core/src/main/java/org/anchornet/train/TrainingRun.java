@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
 import org.anchornet.data.BatchLoader;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.io.Progress;
 import org.anchornet.localize.Glance;
@@ -183,7 +184,7 @@ public final class TrainingRun implements AutoCloseable {
         TrainFigures figures = trainEpoch(trainLoader, epoch);
         recalibrateBatchNorm(trainLoader, epoch);
         double valTop1 = evaluate(valLoader);
-        checkFinite(epoch);
+        TrainingDivergedException.checkParameters(network, epoch);
         double seconds = (System.nanoTime() - t0) / 1e9;
         EpochResult r = new EpochResult(epoch + 1, lr, figures.loss(), figures.top1(), valTop1,
                 figures.imagesPerSecond(), trainLoader.waitSeconds() - waitBefore, seconds);
@@ -198,20 +199,6 @@ public final class TrainingRun implements AutoCloseable {
                 next.lastImproved() ? "  (best)" : "");
         log.flush();
         return after;
-    }
-
-    /** Refuses to save weights that are no longer finite (a diverged run would otherwise look like a result). */
-    private void checkFinite(int epoch) {
-        for (Map.Entry<String, ai.djl.nn.Parameter> e : StateDictMapper.parameters(network).entrySet()) {
-            NDArray a = e.getValue().getArray();
-            try (NDArray bad = a.isNaN().logicalOr(a.isInfinite()).any()) {
-                if (bad.getBoolean()) {
-                    throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1) + ": parameter "
-                            + e.getKey() + " is no longer finite; nothing of this epoch was saved (lower the learning"
-                            + " rate and resume from the last checkpoint)");
-                }
-            }
-        }
     }
 
     /** One pass over the training data. */
@@ -231,40 +218,10 @@ public final class TrainingRun implements AutoCloseable {
                 if (batch.size() == 0) {
                     continue;
                 }
-                try (NDManager scope = model.getNDManager().newSubManager()) {
-                    NDArray x = batch.images().toNDArray(scope);
-                    NDArray y = scope.create(java.util.Arrays.stream(batch.labels()).asLongStream().toArray());
-                    NDArray inputs = trainingInputs(x);
-                    StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
-                    NDArray labels = y;
-                    if (settings.mode() == TrainingSettings.Mode.PATCH) {
-                        y = y.repeat(0, settings.topK());
-                    }
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDList out = trainer.forward(new NDList(inputs));
-                        NDArray logits = out.get(out.size() - 1);
-                        NDArray loss;
-                        if (stages != null) {
-                            NDArray z = stages.stageLogits(frozen.glanceLogits(), logits);
-                            loss = stages.loss(z, labels, frozen.teacherLogits());
-                            logits = z.reshape(y.size(), -1); // counted as the stages predict
-                        } else {
-                            loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
-                        }
-                        float value = loss.getFloat();
-                        if (!Float.isFinite(value)) {
-                            throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1)
-                                    + ", step " + (batches + 1) + ": the loss is " + value + "; nothing of this"
-                                    + " epoch was saved (lower the learning rate and resume from the last checkpoint)");
-                        }
-                        collector.backward(loss);
-                        lossSum += value * y.size();
-                        correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).eq(y).sum()
-                                .getLong();
-                        seen += y.size();
-                    }
-                    trainer.step();
-                }
+                StepFigures step = step(batch.images(), batch.labels(), epoch, batches);
+                lossSum += step.loss() * step.counted();
+                correct += step.correct();
+                seen += step.counted();
                 batches++;
                 if (bar != null) {
                     double rate = seen / ((System.nanoTime() - t0) / 1e9);
@@ -277,6 +234,50 @@ public final class TrainingRun implements AutoCloseable {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new TrainFigures(seen == 0 ? Double.NaN : lossSum / seen, seen == 0 ? 0 : (double) correct / seen,
                 seen / seconds, batches);
+    }
+
+    /** One optimizer step's figures: its mean loss, and how many of the predictions it counted were right. */
+    public record StepFigures(double loss, long correct, long counted) {}
+
+    /**
+     * One optimizer step on a batch of images with their labels, as every epoch takes them: forward, the run's loss,
+     * backward, update; one scope for the step's arrays. For timing training steps without a data set.
+     */
+    public StepFigures trainStep(ImageBatch images, int[] labels) {
+        return step(images, labels, 0, 0);
+    }
+
+    private StepFigures step(ImageBatch images, int[] labelArray, int epoch, int stepIndex) {
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray x = images.toNDArray(scope);
+            NDArray y = scope.create(java.util.Arrays.stream(labelArray).asLongStream().toArray());
+            NDArray inputs = trainingInputs(x);
+            StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
+            NDArray labels = y;
+            if (settings.mode() == TrainingSettings.Mode.PATCH) {
+                y = y.repeat(0, settings.topK());
+            }
+            StepFigures figures;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList out = trainer.forward(new NDList(inputs));
+                NDArray logits = out.get(out.size() - 1);
+                NDArray loss;
+                if (stages != null) {
+                    NDArray z = stages.stageLogits(frozen.glanceLogits(), logits);
+                    loss = stages.loss(z, labels, frozen.teacherLogits());
+                    logits = z.reshape(y.size(), -1); // counted as the stages predict
+                } else {
+                    loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                }
+                float value = loss.getFloat();
+                TrainingDivergedException.checkLoss(value, epoch, stepIndex);
+                collector.backward(loss);
+                figures = new StepFigures(value, logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false)
+                        .eq(y).sum().getLong(), y.size());
+            }
+            trainer.step();
+            return figures;
+        }
     }
 
     /**

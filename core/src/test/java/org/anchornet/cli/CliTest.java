@@ -63,6 +63,15 @@ class CliTest {
     }
 
     @Test
+    void forwardBenchTimesTheTrainingStepOfTheTrainingCommands() {
+        Run r = run("forward-bench", "--arch", "resnet18", "--train", "--input", "32", "--batch-size", "2",
+                "--iterations", "2", "--warmup", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("djl resnet18 train step batch 2×3×32×32: median "), r.out());
+        assertTrue(r.out().contains("over 2 batches"), r.out());
+    }
+
+    @Test
     void unknownArchitectureIsOneLineAndNonZero() {
         Run r = run("flops", "--arch", "vgg16");
         assertEquals(2, r.code());
