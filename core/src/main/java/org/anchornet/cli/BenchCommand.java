@@ -16,7 +16,6 @@ import org.anchornet.data.ImageDataset;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.EngineBenchmark;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitTable;
@@ -64,10 +63,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
-    /** What is timed: the engine with its exit policy, the baseline, and the batches both see. */
-    /** What is timed: a loaded cascade, or (replaying a table) an engine of random networks. */
-    private record Setup(Cascade cascade, EarlyExitEngine engine, TorchModule baseline, long baselineMultiplyAdds, List<NDArray> batches,
-            EarlyExitEngine.ExitPolicy policy) {}
+    /**
+     * What is timed: a cascade (loaded, or of random networks when replaying a table), the baseline, the batches both
+     * see, and the stage each image leaves at when replaying (null: the cascade's thresholds decide).
+     */
+    private record Setup(Cascade cascade, TorchModule baseline, long baselineMultiplyAdds, List<NDArray> batches,
+            int[] replayedExits) {
+        EngineBenchmark.Result time(int rounds) {
+            return replayedExits == null ? cascade.benchmark(baseline, batches, baselineMultiplyAdds, rounds)
+                    : cascade.benchmarkReplaying(replayedExits, baseline, batches, baselineMultiplyAdds, rounds);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -78,10 +84,13 @@ final class BenchCommand implements Callable<Integer> {
         EngineBenchmark.Result result;
         try (NDManager manager = NDManager.newBaseManager()) {
             if (replayTable != null) {
-                result = time(replaySetup(manager, usable));
+                ExitTable table = ExitTable.read(replayTable);
+                try (Cascade c = Cascade.withRandomWeights(replayConfig(table))) {
+                    result = replaySetup(c, table, manager, usable).time(rounds);
+                }
             } else {
                 try (Cascade c = cascade.open(null, data.generated(), true)) {
-                    result = time(cascadeSetup(c, manager, usable));
+                    result = cascadeSetup(c, manager, usable).time(rounds);
                 }
             }
         }
@@ -92,17 +101,9 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private EngineBenchmark.Result time(Setup s) {
-        return s.cascade() != null ? s.cascade().benchmark(s.baseline(), s.batches(), s.baselineMultiplyAdds(), rounds)
-                : EngineBenchmark.run(s.engine(), s.baseline(), s.batches(), s.policy(), s.baselineMultiplyAdds(),
-                        rounds);
-    }
-
     /** The trained cascade on the first test images (cycled when there are fewer). */
     private Setup cascadeSetup(Cascade c, NDManager manager, int usable) throws IOException {
-        CascadeConfig config = c.config();
         ImageDataset source = data.split("test");
-        int side = config.inputSize();
         List<NDArray> batches = new ArrayList<>();
         for (int b = 0; b < usable / batchSize; b++) {
             List<RgbImage> images = new ArrayList<>();
@@ -111,20 +112,27 @@ final class BenchCommand implements Callable<Integer> {
             }
             batches.add(c.pack(images).toNDArray(manager));
         }
-        TorchModule full = baseline != null
-                ? Architectures.get(config.arch()).loadForInference(manager, config.numClasses(), baseline)
-                : Architectures.get(config.arch()).create(manager, config.numClasses(), 4).foldBatchNormsInPlace();
-        c.useChunks(batchSize);
-        return new Setup(c, null, full, CostCounter.count(full, side).multiplyAdds(), batches,
-                EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds()));
+        return setup(c, manager, batches, null);
     }
 
-    /** Random networks that take the exits a table records at the given thresholds. */
-    private Setup replaySetup(NDManager manager, int usable) throws IOException {
-        ExitTable table = ExitTable.read(replayTable);
+    /** The random-weight cascade a table is replayed on: the table's network and windows, the options' sizes. */
+    private CascadeConfig replayConfig(ExitTable table) {
         if (cascade.fromPackage()) {
             throw new IllegalArgumentException("--replay-table runs random weights; it takes no --cascade");
         }
+        String arch = cascade.arch != null ? cascade.arch
+                : table.metadata().arch().orElse(Architectures.REFERENCE_DOWNSTREAM);
+        int classes = cascade.numClasses != null ? cascade.numClasses : 1000;
+        List<Double> ious = table.metadata().iouThresholdsOrFromSetup()
+                .orElseGet(() -> cascade.ious(table.stages() - 1));
+        return CascadeConfig.builder().arch(arch)
+                .classes(java.util.stream.IntStream.range(0, classes).mapToObj(c -> "class " + c).toList())
+                .inputSize(cascade.inputSize != null ? cascade.inputSize : 224).topK(ious.size() + 1)
+                .iouThresholds(ious).build();
+    }
+
+    /** Random networks that take the exits a table records at the given thresholds. */
+    private Setup replaySetup(Cascade c, ExitTable table, NDManager manager, int usable) throws IOException {
         ExitThresholds thresholds = cascade.thresholds();
         if (thresholds == null || thresholds.stages() != table.stages()) {
             throw new IllegalArgumentException("--replay-table needs --thresholds, one per table stage ("
@@ -139,20 +147,22 @@ final class BenchCommand implements Callable<Integer> {
             final int row = i;
             exits[i] = ExitRule.exitStage(s -> table.confidence(s, row), t) + 1;
         }
-        String arch = cascade.arch != null ? cascade.arch
-                : table.metadata().arch().orElse(Architectures.REFERENCE_DOWNSTREAM);
-        int classes = cascade.numClasses != null ? cascade.numClasses : 1000;
-        int side = cascade.inputSize != null ? cascade.inputSize : 224;
-        List<Double> ious = table.metadata().iouThresholdsOrFromSetup()
-                .orElseGet(() -> cascade.ious(table.stages() - 1));
-        EarlyExitEngine engine = EngineBenchmark.randomEngine(manager, arch, classes, side, ious).withChunk(batchSize);
-        TorchModule full = Architectures.get(arch).create(manager, classes, 4).foldBatchNormsInPlace();
+        int side = c.config().inputSize();
         List<NDArray> batches = new ArrayList<>();
         for (int b = 0; b < usable / batchSize; b++) {
             batches.add(manager.randomNormal(new Shape(batchSize, 3, side, side)));
         }
-        return new Setup(null, engine, full, CostCounter.count(full, side).multiplyAdds(), batches,
-                EarlyExitEngine.ExitPolicy.exitStages(exits));
+        return setup(c, manager, batches, exits);
+    }
+
+    /** With the full-resolution network: given weights, or random ones (the time does not depend on them). */
+    private Setup setup(Cascade c, NDManager manager, List<NDArray> batches, int[] replayedExits) throws IOException {
+        CascadeConfig config = c.config();
+        TorchModule full = baseline != null
+                ? Architectures.get(config.arch()).loadForInference(manager, config.numClasses(), baseline)
+                : Architectures.get(config.arch()).create(manager, config.numClasses(), 4).foldBatchNormsInPlace();
+        c.useChunks(batchSize);
+        return new Setup(c, full, CostCounter.count(full, config.inputSize()).multiplyAdds(), batches, replayedExits);
     }
 
     static void print(PrintWriter out, EngineBenchmark.Result r) {

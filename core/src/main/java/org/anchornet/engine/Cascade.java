@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -99,6 +100,22 @@ public final class Cascade implements AutoCloseable {
         return new Cascade(config, files, null);
     }
 
+    /**
+     * A cascade of networks with random weights ({@link CascadePackage#writeRandom}'s seeds), for timing operating
+     * points where the weights do not change the time (a replayed exit table). Nothing is left on disk after close.
+     */
+    public static Cascade withRandomWeights(CascadeConfig config) throws IOException {
+        Path dir = Files.createTempDirectory("anchornet-random-");
+        Path zip = dir.resolve("cascade.zip");
+        try {
+            CascadePackage.writeRandom(zip, config);
+            return load(zip); // a zip is unpacked into a folder the cascade deletes when closed
+        } finally {
+            Files.deleteIfExists(zip);
+            Files.deleteIfExists(dir);
+        }
+    }
+
     /** Writes this cascade as a package (a folder, or a zip when the path ends in {@code .zip}). */
     public synchronized void save(Path target) throws IOException {
         if (source != null) {
@@ -185,6 +202,16 @@ public final class Cascade implements AutoCloseable {
     public synchronized EngineBenchmark.Result benchmark(TorchModule baseline, List<NDArray> batches,
             long baselineMultiplyAdds, int rounds) {
         return EngineBenchmark.run(engine, baseline, batches, policy, baselineMultiplyAdds, rounds);
+    }
+
+    /**
+     * {@link #benchmark} with every image leaving at a given stage (1-based, image i of the batches in order) instead
+     * of where the thresholds send it: an operating point replayed from an exit table.
+     */
+    public synchronized EngineBenchmark.Result benchmarkReplaying(int[] exitStages, TorchModule baseline,
+            List<NDArray> batches, long baselineMultiplyAdds, int rounds) {
+        return EngineBenchmark.run(engine, baseline, batches, EarlyExitEngine.ExitPolicy.exitStages(exitStages),
+                baselineMultiplyAdds, rounds);
     }
 
     private NDArray checked(NDArray batch) {

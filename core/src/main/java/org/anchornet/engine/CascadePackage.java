@@ -155,7 +155,7 @@ public final class CascadePackage implements AutoCloseable {
 
     /**
      * Writes a package of networks with PyTorch's default initialization from fixed seeds ({@link Network#randomSeed}),
-     * the weights {@link EngineBenchmark#randomEngine} times: for benchmarks, tests and the golden outputs, never for
+     * the weights {@link Cascade#withRandomWeights} times: for benchmarks, tests and the golden outputs, never for
      * answers.
      */
     public static void writeRandom(Path target, CascadeConfig config) throws IOException {

@@ -6,12 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import com.google.gson.annotations.SerializedName;
 import java.util.List;
-import org.anchornet.exits.StageCosts;
-import org.anchornet.localize.Localizer;
-import org.anchornet.localize.PatchProposer;
-import org.anchornet.localize.WindowSource;
-import org.anchornet.model.AnchorNet;
-import org.anchornet.model.Architectures;
 import org.anchornet.model.TorchModule;
 
 /**
@@ -48,24 +42,6 @@ public final class EngineBenchmark {
     }
 
     private EngineBenchmark() {}
-
-    /**
-     * An engine of networks with random weights, folded as the inference commands fold them: for timing an operating
-     * point replayed from a table, where the weights do not change the time.
-     */
-    public static EarlyExitEngine randomEngine(NDManager manager, String arch, int classes, int inputSize,
-            List<Double> ious) {
-        AnchorNet anchor = Architectures.createAnchorNet(manager, classes,
-                CascadePackage.Network.ANCHORNET.randomSeed());
-        anchor.foldBatchNormsInPlace();
-        TorchModule glance = Architectures.get(arch).create(manager, classes,
-                CascadePackage.Network.GLANCE.randomSeed()).foldBatchNormsInPlace();
-        TorchModule patch = Architectures.get(arch).create(manager, classes,
-                CascadePackage.Network.PATCH.randomSeed()).foldBatchNormsInPlace();
-        PatchProposer proposer = new PatchProposer(anchor.receptiveField(), inputSize, ious.size() + 1, ious);
-        StageCosts costs = StageCostCounter.count(ious.size() + 2, arch, proposer.patchSize(), inputSize, classes);
-        return new EarlyExitEngine(glance, patch, WindowSource.anchorNet(new Localizer(anchor, proposer)), costs);
-    }
 
     /**
      * Images are given to the engine all at once and it works in chunks of the batch size (see {@link
