@@ -19,6 +19,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -72,6 +74,22 @@ public final class CascadePackage implements AutoCloseable {
         }
     }
 
+    // Zips are unpacked into temporary folders deleted on close; a Spark executor keeps its cascade for the JVM's life
+    // and never closes it, so what is still unpacked at exit is removed by one shutdown hook.
+    private static final Set<Path> UNPACKED = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path folder : UNPACKED) {
+                try {
+                    AtomicFiles.deleteTree(folder);
+                } catch (IOException ignored) {
+                    // the JVM is exiting; a folder that cannot be deleted now stays in the temporary directory
+                }
+            }
+        }, "anchornet-unpacked-cascades"));
+    }
+
     private final Path source;
     private final Path folder;
     private final CascadeConfig config;
@@ -100,11 +118,13 @@ public final class CascadePackage implements AutoCloseable {
                     + " or a .zip of one)");
         }
         Path temp = Files.createTempDirectory("anchornet-cascade-");
+        UNPACKED.add(temp);
         try {
             unzip(path, temp);
             return new CascadePackage(path, temp, verified(path, temp), true);
         } catch (IOException | RuntimeException e) {
             AtomicFiles.deleteTree(temp);
+            UNPACKED.remove(temp);
             throw e;
         }
     }
@@ -136,6 +156,7 @@ public final class CascadePackage implements AutoCloseable {
     public void close() throws IOException {
         if (temporary) {
             AtomicFiles.deleteTree(folder);
+            UNPACKED.remove(folder);
         }
     }
 

@@ -2,6 +2,7 @@ package org.anchornet.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +153,22 @@ class CascadePackageTest {
         }
         assertEquals(Files.readString(folder.resolve("cascade.json")).replaceAll("\"created\": \"[^\"]*\"", ""),
                 Files.readString(tmp.resolve("again/cascade.json")).replaceAll("\"created\": \"[^\"]*\"", ""));
+    }
+
+    @Test
+    void aZipUnpackedAndNeverClosedIsGoneWhenTheJvmExits() throws Exception {
+        Path zip = tmp.resolve("for-child.zip");
+        CascadePackage.write(zip, config, checkpoints);
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), UnclosedPackage.class.getName(), zip.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the child JVM exits");
+        assertEquals(0, child.exitValue(), out);
+        String[] words = out.strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
+        assertEquals("true", words[1], "the child saw the unpacked weights: " + out);
+        assertTrue(words[0].contains("anchornet-cascade-"), out);
+        assertFalse(Files.exists(Path.of(words[0])), "unpacked folder removed at exit: " + words[0]);
     }
 
     /** Writes a good package, damages it, and returns the message of loading it. */
