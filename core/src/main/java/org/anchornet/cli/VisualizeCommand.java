@@ -16,7 +16,6 @@ import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.io.Progress;
 import org.anchornet.localize.Localizer;
-import org.anchornet.localize.PatchProposer;
 import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
@@ -111,7 +110,7 @@ final class VisualizeCommand implements Callable<Integer> {
         int k = topK != null ? topK : CascadeConfig.DEFAULT_TOP_K;
         AnchorNet anchor = Architectures.loadAnchorNet(manager,
                 numClasses != null ? numClasses : images.numClasses(), anchorNet);
-        return new Localizer(anchor, new PatchProposer(anchor.receptiveField(), inputSize, k,
-                java.util.Collections.nCopies(k - 1, iou != null ? iou : CascadeConfig.DEFAULT_IOU)));
+        return Localizer.of(anchor, inputSize,
+                java.util.Collections.nCopies(k - 1, iou != null ? iou : CascadeConfig.DEFAULT_IOU));
     }
 }

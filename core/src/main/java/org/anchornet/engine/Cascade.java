@@ -15,7 +15,6 @@ import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.RgbImage;
 import org.anchornet.localize.Localizer;
-import org.anchornet.localize.PatchProposer;
 import org.anchornet.localize.WindowSource;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
@@ -56,9 +55,7 @@ public final class Cascade implements AutoCloseable {
             AnchorNet anchor = (AnchorNet) load(Architectures.ANCHORNET, classes, CascadePackage.Network.ANCHORNET);
             TorchModule glance = load(config.arch(), classes, CascadePackage.Network.GLANCE);
             TorchModule patch = load(config.arch(), classes, CascadePackage.Network.PATCH);
-            PatchProposer proposer = new PatchProposer(anchor.receptiveField(), config.inputSize(), config.topK(),
-                    config.iouThresholds());
-            this.localizer = new Localizer(anchor, proposer);
+            this.localizer = Localizer.of(anchor, config.inputSize(), config.iouThresholds());
             this.engine = new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), config.costs());
             this.policy = EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds());
         } catch (IOException | RuntimeException e) {

@@ -16,6 +16,15 @@ public final class Localizer {
         this.proposer = proposer;
     }
 
+    /**
+     * AnchorNet proposing its top {@code iouThresholds.size() + 1} windows on {@code inputSize} px images, the IoU
+     * threshold of each greedy suppression step given: how a cascade, patch training and the visualizer all build it.
+     */
+    public static Localizer of(AnchorNet anchorNet, int inputSize, List<Double> iouThresholds) {
+        return new Localizer(anchorNet, new PatchProposer(anchorNet.receptiveField(), inputSize,
+                iouThresholds.size() + 1, iouThresholds));
+    }
+
     public PatchProposer proposer() {
         return proposer;
     }

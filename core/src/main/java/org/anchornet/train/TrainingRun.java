@@ -27,7 +27,6 @@ import org.anchornet.io.Progress;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
 import org.anchornet.localize.PatchCropper;
-import org.anchornet.localize.PatchProposer;
 import org.anchornet.localize.Proposals;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
@@ -94,10 +93,8 @@ public final class TrainingRun implements AutoCloseable {
                 anchorManager = model.getNDManager().newSubManager();
                 AnchorNet anchor = Architectures.loadAnchorNet(anchorManager, settings.numClasses(),
                         settings.anchorNet().get());
-                anchor.receptiveField().featureSize(settings.inputSize());
-                List<Double> ious = Collections.nCopies(settings.topK() - 1, settings.iou());
-                localizer = new Localizer(anchor, new PatchProposer(anchor.receptiveField(), settings.inputSize(),
-                        settings.topK(), ious));
+                localizer = Localizer.of(anchor, settings.inputSize(),
+                        Collections.nCopies(settings.topK() - 1, settings.iou()));
             } else {
                 anchorManager = null;
                 localizer = null;
