@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.localize.PatchProposer;
@@ -68,15 +69,15 @@ final class TrainCommands {
     }
 
     @Command(name = "train-downnet", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Fine-tune a downstream network: --mode resized (on the glance), patch (on AnchorNet's"
-                    + " top-k patches) or full (whole images, the baseline). SGD from 0.01 with cosine decay, 30"
-                    + " epochs.")
+            description = "Fine-tune a downstream network: --mode glance (whole images resized to the patch size),"
+                    + " resized (the same at --patch-size: a resolution-scaled baseline), patch (on AnchorNet's top-k"
+                    + " patches) or full (whole images, the baseline). SGD from 0.01 with cosine decay, 30 epochs.")
     static final class TrainDownnet implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin DataOptions data;
         @Mixin TrainingOptions training;
 
-        @Option(names = "--mode", required = true, description = "resized, patch or full.")
+        @Option(names = "--mode", required = true, description = "glance, resized, patch or full.")
         String mode;
 
         @Option(names = "--arch", defaultValue = Architectures.REFERENCE_DOWNSTREAM,
@@ -108,11 +109,17 @@ final class TrainCommands {
         @Override
         public Integer call() throws Exception {
             TrainingSettings.Mode m = switch (mode) {
-                case "resized" -> TrainingSettings.Mode.RESIZED;
+                // one training mode: the glance is the whole image resized to the patch size (the default side)
+                case "glance", "resized" -> TrainingSettings.Mode.RESIZED;
                 case "patch" -> TrainingSettings.Mode.PATCH;
                 case "full" -> TrainingSettings.Mode.FULL;
-                default -> throw new IllegalArgumentException("--mode must be resized, patch or full, got " + mode);
+                default -> throw new IllegalArgumentException("--mode must be glance, resized, patch or full, got "
+                        + mode);
             };
+            if (mode.equals("glance") && patchSize != null && patchSize != AnchorNet.window().size()) {
+                throw new IllegalArgumentException("--mode glance trains at the patch size ("
+                        + AnchorNet.window().size() + " px); use --mode resized for --patch-size " + patchSize);
+            }
             int classes = data.split("train").numClasses();
             TrainingSettings.Builder builder = training.apply(TrainingSettings.downstreamDefaults(m).arch(arch), data,
                     classes)

@@ -63,6 +63,16 @@ class CliTest {
     }
 
     @Test
+    void trainDownnetNamesItsModesAndRefusesAGlanceAtAnotherSide() {
+        Run other = run("train-downnet", "--mode", "glance", "--patch-size", "64");
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("use --mode resized for --patch-size 64"), other.err());
+        Run unknown = run("train-downnet", "--mode", "zoom");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("--mode must be glance, resized, patch or full, got zoom"), unknown.err());
+    }
+
+    @Test
     void forwardBenchTimesTheTrainingStepOfTheTrainingCommands() {
         Run r = run("forward-bench", "--arch", "resnet18", "--train", "--input", "32", "--batch-size", "2",
                 "--iterations", "2", "--warmup", "0");
