@@ -28,6 +28,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.anchornet.data.Transforms;
 
 /** {@code anchornet bench}: the early-exit engine against the full-resolution network, measured. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -127,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
                 .orElseGet(() -> cascade.ious(table.stages() - 1));
         return CascadeConfig.builder().arch(arch)
                 .classes(java.util.stream.IntStream.range(0, classes).mapToObj(c -> "class " + c).toList())
-                .inputSize(cascade.inputSize != null ? cascade.inputSize : 224).topK(ious.size() + 1)
+                .inputSize(cascade.inputSize != null ? cascade.inputSize : Transforms.DEFAULT_INPUT_SIZE).topK(ious.size() + 1)
                 .iouThresholds(ious).build();
     }
 

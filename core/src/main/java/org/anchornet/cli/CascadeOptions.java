@@ -74,7 +74,7 @@ final class CascadeOptions {
     List<Double> iouThresholds;
 
     @Option(names = "--input-size", converter = Converters.PositiveInt.class,
-            description = "Side of the (cropped) image the networks see (default 224).")
+            description = "Side of the (cropped) image the networks see (default " + Transforms.DEFAULT_INPUT_SIZE + ").")
     Integer inputSize;
 
     @Option(names = "--eval-resize", converter = Converters.PositiveInt.class,
@@ -136,7 +136,7 @@ final class CascadeOptions {
             throws IOException {
         List<String> classes = classes(dataClasses);
         int k = topK != null ? topK : CascadeConfig.DEFAULT_TOP_K;
-        int side = inputSize != null ? inputSize : 224;
+        int side = inputSize != null ? inputSize : Transforms.DEFAULT_INPUT_SIZE;
         CascadeConfig.Builder b = CascadeConfig.builder().arch(arch != null ? arch : Architectures.REFERENCE_DOWNSTREAM)
                 .classes(classes)
                 .inputSize(side).topK(k)

@@ -8,6 +8,7 @@ import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.ImageFolder;
 import picocli.CommandLine.Option;
+import org.anchornet.data.Transforms;
 
 /**
  * Where images come from, shared by every command that reads data: an ImageFolder tree ({@code --data DIR} with
@@ -35,7 +36,7 @@ final class DataOptions {
             + " ${DEFAULT-VALUE}).")
     int testSize;
 
-    @Option(names = "--canvas", defaultValue = "224", description = "Cluttered canvas side (default ${DEFAULT-VALUE}).")
+    @Option(names = "--canvas", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, description = "Cluttered canvas side (default ${DEFAULT-VALUE}).")
     int canvas;
 
     @Option(names = "--data-seed", defaultValue = "0", description = "Seed of the generated canvases (default"

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.anchornet.data.Transforms;
 
 /** {@code anchornet dynamic-inference}: early exit simulated on exit tables, and thresholds fit under a budget. */
 @Command(name = "dynamic-inference", mixinStandardHelpOptions = true, sortOptions = false,
@@ -84,7 +85,7 @@ final class DynamicInferenceCommand implements Callable<Integer> {
     @Option(names = "--patch-size", description = "Patch size for costs (default: the table's, else 95).")
     Integer patchSize;
 
-    @Option(names = "--input-size", defaultValue = "224", description = "AnchorNet input size (default"
+    @Option(names = "--input-size", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, description = "AnchorNet input size (default"
             + " ${DEFAULT-VALUE}).")
     int inputSize;
 

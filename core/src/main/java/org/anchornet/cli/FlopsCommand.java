@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import org.anchornet.data.Transforms;
 
 /** {@code anchornet flops}: parameters and multiply-adds of a registered network. */
 @Command(name = "flops", mixinStandardHelpOptions = true,
@@ -25,7 +26,7 @@ final class FlopsCommand implements Callable<Integer> {
             completionCandidates = ArchNames.class)
     String arch;
 
-    @Option(names = "--input", split = ",", defaultValue = "224", description = "Square input side(s) in pixels"
+    @Option(names = "--input", split = ",", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, description = "Square input side(s) in pixels"
             + " (default ${DEFAULT-VALUE}); several may be given: --input 95,224.")
     List<Integer> inputs;
 

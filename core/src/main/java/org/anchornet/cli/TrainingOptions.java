@@ -38,7 +38,7 @@ final class TrainingOptions {
             + " flip, or none (default ${DEFAULT-VALUE}).")
     String augment;
 
-    @Option(names = "--input-size", defaultValue = "224", description = "Training/evaluation input side (default"
+    @Option(names = "--input-size", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, description = "Training/evaluation input side (default"
             + " ${DEFAULT-VALUE}).")
     int inputSize;
 

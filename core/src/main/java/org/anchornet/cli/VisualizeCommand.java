@@ -58,7 +58,7 @@ final class VisualizeCommand implements Callable<Integer> {
             description = "AnchorNet's classes (default: the folder's classes).")
     Integer numClasses;
 
-    @Option(names = "--input-size", defaultValue = "224", converter = Converters.PositiveInt.class,
+    @Option(names = "--input-size", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, converter = Converters.PositiveInt.class,
             description = "Image side (default ${DEFAULT-VALUE}).")
     int inputSize;
 

@@ -38,7 +38,7 @@ public final class ClutteredFashionMnist implements ImageDataset {
         }
 
         public static Config defaults(long seed) {
-            return new Config(224, 3, 6, 12, 6.0, seed);
+            return new Config(Transforms.DEFAULT_INPUT_SIZE, 3, 6, 12, 6.0, seed);
         }
     }
 

@@ -119,6 +119,11 @@ public final class Transforms {
         return centerCrop(resizeShorter(image, resize), crop);
     }
 
+    /** The reference's input side: ImageNet's evaluation crop, the default wherever a side is not given. */
+    public static final int DEFAULT_INPUT_SIZE = 224;
+    /** The Resize side the reference scripts use with that crop. */
+    public static final int REFERENCE_RESIZE = 256;
+
     /** The evaluation preprocessing of the reference scripts: Resize(256), CenterCrop(224), ToTensor, Normalize. */
     public static float[] evaluation(RgbImage image, int resize, int crop) {
         return toNormalizedChw(resizeAndCenterCrop(image, resize, crop));
@@ -126,6 +131,6 @@ public final class Transforms {
 
     /** The Resize side that goes with a crop, as 256 goes with 224 in the reference scripts. */
     public static int evaluationResize(int crop) {
-        return (int) Math.round(crop * 256.0 / 224.0);
+        return (int) Math.round(crop * (double) REFERENCE_RESIZE / DEFAULT_INPUT_SIZE);
     }
 }

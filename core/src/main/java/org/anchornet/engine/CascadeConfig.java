@@ -290,7 +290,7 @@ public record CascadeConfig(
     public static final class Builder {
         private String arch = Architectures.REFERENCE_DOWNSTREAM;
         private List<String> classes;
-        private int inputSize = 224;
+        private int inputSize = Transforms.DEFAULT_INPUT_SIZE;
         private Integer evalResize;
         private int topK = DEFAULT_TOP_K;
         private List<Double> iouThresholds;

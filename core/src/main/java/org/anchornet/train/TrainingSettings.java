@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
+import org.anchornet.data.Transforms;
 
 /**
  * Everything a training run is made with; saved into every checkpoint. Defaults are the reference scripts'
@@ -235,7 +236,7 @@ public record TrainingSettings(
         private double weightDecay = 1e-4;
         private boolean nesterov = true;
         private long seed;
-        private int inputSize = 224;
+        private int inputSize = Transforms.DEFAULT_INPUT_SIZE;
         private int evalResize = 256;
         private int patchSize = AnchorNet.window().size();
         private int topK = PatchProposer.DEFAULT_TOP_K;
