@@ -1,12 +1,17 @@
 package org.anchornet.report;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import javax.imageio.ImageIO;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.Prediction;
@@ -56,5 +61,24 @@ public final class PredictionFigures {
             Figures.savePng(cam, folder.resolve(base + "_cam.png"));
         }
         Charts.save(top10(report), folder, base + "_top10", 800, 420);
+    }
+
+    /** The same three pictures as PNG data URIs (keys predictions, cam when there is a map, top10), for a web page. */
+    public static Map<String, String> dataUris(RgbImage image, Prediction p, PredictionReport report,
+            CascadeConfig config) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("predictions", pngDataUri(predictions(image, p, report)));
+        BufferedImage cam = cam(image, p, config);
+        if (cam != null) {
+            out.put("cam", pngDataUri(cam));
+        }
+        out.put("top10", pngDataUri(top10(report).createBufferedImage(800, 420)));
+        return out;
+    }
+
+    private static String pngDataUri(BufferedImage image) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", bytes);
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(bytes.toByteArray());
     }
 }

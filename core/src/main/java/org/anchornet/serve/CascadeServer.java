@@ -30,6 +30,7 @@ import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
 import org.anchornet.io.Messages;
 import org.anchornet.model.TorchModule;
+import org.anchornet.report.PredictionFigures;
 
 /**
  * The cascade over HTTP (Javalin), in the shape of a Cog predictor: {@code POST /predictions} with {@code {"input":
@@ -311,7 +312,7 @@ public final class CascadeServer implements AutoCloseable {
 
     private Map<String, Object> withFigures(PredictionReport report, RgbImage image, Prediction p) throws IOException {
         Map<String, Object> out = GSON.fromJson(GSON.toJson(report), Map.class);
-        out.put("figures", Figures.dataUris(cascade.config().evaluationImage(image), p, report, cascade.config()));
+        out.put("figures", PredictionFigures.dataUris(cascade.config().evaluationImage(image), p, report, cascade.config()));
         out.put("full_network_gmacs", fullMultiplyAdds / 1e9);
         return out;
     }
