@@ -20,6 +20,7 @@ import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
@@ -44,11 +45,11 @@ public class GoldenOutputs {
             files = walk.filter(p -> p.toString().endsWith(".png")).sorted().toList();
         }
         Path tmp = Files.createTempDirectory("golden");
-        EnumMap<CascadePackage.Network, Path> weights = new EnumMap<>(CascadePackage.Network.class);
+        EnumMap<CascadeNetwork, Path> weights = new EnumMap<>(CascadeNetwork.class);
         long seed = 1;
         try (NDManager m = NDManager.newBaseManager()) {
-            for (CascadePackage.Network n : CascadePackage.Network.values()) {
-                String arch = n == CascadePackage.Network.ANCHORNET ? "anchornet" : "resnet18";
+            for (CascadeNetwork n : CascadeNetwork.values()) {
+                String arch = n == CascadeNetwork.ANCHORNET ? "anchornet" : "resnet18";
                 Path file = tmp.resolve(n.key() + ".pth");
                 TorchWriter.write(file, StateDictMapper.stateDict(Architectures.get(arch).create(m, 10, seed++), 0));
                 weights.put(n, file);
@@ -58,8 +59,8 @@ public class GoldenOutputs {
                 .inputSize(SIDE).topK(TOPK).build();
         // thresholds between the 4th and 5th confidence of each stage, rounded: images leave at every stage
         List<Double> thresholds = new ArrayList<>();
-        try (Cascade c = Cascade.fromCheckpoints(untuned, weights.get(CascadePackage.Network.ANCHORNET),
-                weights.get(CascadePackage.Network.GLANCE), weights.get(CascadePackage.Network.PATCH));
+        try (Cascade c = Cascade.fromCheckpoints(untuned, weights.get(CascadeNetwork.ANCHORNET),
+                weights.get(CascadeNetwork.GLANCE), weights.get(CascadeNetwork.PATCH));
                 NDManager m = NDManager.newBaseManager()) {
             List<Prediction> every = new ArrayList<>();
             for (Path f : files) {

@@ -14,6 +14,7 @@ import org.anchornet.exits.ExitThresholds;
 import org.anchornet.data.Transforms;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.ExitTable;
@@ -142,9 +143,9 @@ final class CascadeOptions {
                 .inputSize(side).topK(k)
                 .evalResize(evalResize != null ? evalResize : generatedData ? side : Transforms.evaluationResize(side))
                 .iouThresholds(ious(k))
-                .network(CascadePackage.Network.ANCHORNET.key(), CascadeConfig.NetworkProvenance.of(anchorNet))
-                .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(glance))
-                .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(patch));
+                .network(CascadeNetwork.ANCHORNET.key(), CascadePackage.provenance(anchorNet))
+                .network(CascadeNetwork.GLANCE.key(), CascadePackage.provenance(glance))
+                .network(CascadeNetwork.PATCH.key(), CascadePackage.provenance(patch));
         CascadeConfig config = b.build();
         ExitThresholds thresholds = thresholds();
         if (thresholds != null) {

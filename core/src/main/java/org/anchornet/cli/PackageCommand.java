@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,10 +41,10 @@ final class PackageCommand implements Callable<Integer> {
                     + " --patch-pretrained");
         }
         CascadeConfig config = cascade.config(null, generated, false);
-        Map<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
-        files.put(CascadePackage.Network.ANCHORNET, cascade.anchorNet);
-        files.put(CascadePackage.Network.GLANCE, cascade.glance);
-        files.put(CascadePackage.Network.PATCH, cascade.patch);
+        Map<CascadeNetwork, Path> files = new EnumMap<>(CascadeNetwork.class);
+        files.put(CascadeNetwork.ANCHORNET, cascade.anchorNet);
+        files.put(CascadeNetwork.GLANCE, cascade.glance);
+        files.put(CascadeNetwork.PATCH, cascade.patch);
         CascadePackage.write(out, config, files);
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wrote %s: %s, %d classes, %d windows, thresholds %s%n", out, config.arch(), config.numClasses(),

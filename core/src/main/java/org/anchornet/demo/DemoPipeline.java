@@ -22,6 +22,7 @@ import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.EngineBenchmark;
 import org.anchornet.engine.ThresholdFitting;
@@ -153,8 +154,8 @@ public final class DemoPipeline {
         CascadePackage.write(packageDir, untuned.withThresholds(ThresholdFitting.stored(chosen),
                 ThresholdFitting.describe(chosen, budget, "tables/anchornet_val.pth", "val",
                         tables.get("anchornet").validation())), Map.of(
-                CascadePackage.Network.ANCHORNET, nets.anchorNet(), CascadePackage.Network.GLANCE, nets.glance(),
-                CascadePackage.Network.PATCH, nets.patch()));
+                CascadeNetwork.ANCHORNET, nets.anchorNet(), CascadeNetwork.GLANCE, nets.glance(),
+                CascadeNetwork.PATCH, nets.patch()));
 
         announce("drawing windows, per-stage predictions and class activation maps");
         try (Cascade cascade = Cascade.load(packageDir)) {
@@ -251,9 +252,9 @@ public final class DemoPipeline {
         return CascadeConfig.builder().arch(s.arch()).classes(FashionMnist.CLASSES).inputSize(s.canvas())
                 .evalResize(s.canvas()).topK(s.topK())
                 .iouThresholds(new ArrayList<>(java.util.Collections.nCopies(s.topK() - 1, s.iou()))).data(data)
-                .network(CascadePackage.Network.ANCHORNET.key(), CascadeConfig.NetworkProvenance.of(nets.anchorNet()))
-                .network(CascadePackage.Network.GLANCE.key(), CascadeConfig.NetworkProvenance.of(nets.glance()))
-                .network(CascadePackage.Network.PATCH.key(), CascadeConfig.NetworkProvenance.of(nets.patch()))
+                .network(CascadeNetwork.ANCHORNET.key(), CascadePackage.provenance(nets.anchorNet()))
+                .network(CascadeNetwork.GLANCE.key(), CascadePackage.provenance(nets.glance()))
+                .network(CascadeNetwork.PATCH.key(), CascadePackage.provenance(nets.patch()))
                 .build();
     }
 

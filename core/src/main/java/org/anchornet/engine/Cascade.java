@@ -7,7 +7,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +40,10 @@ public final class Cascade implements AutoCloseable {
     private final Localizer localizer;
     private final EarlyExitEngine engine;
     private final EarlyExitEngine.ExitPolicy policy;
-    private final Map<CascadePackage.Network, Path> weightFiles;
+    private final Map<CascadeNetwork, Path> weightFiles;
     private final CascadePackage source;
 
-    private Cascade(CascadeConfig config, Map<CascadePackage.Network, Path> weightFiles, CascadePackage source)
+    private Cascade(CascadeConfig config, Map<CascadeNetwork, Path> weightFiles, CascadePackage source)
             throws IOException {
         this.config = config;
         this.weightFiles = new EnumMap<>(weightFiles);
@@ -52,9 +51,9 @@ public final class Cascade implements AutoCloseable {
         this.manager = NDManager.newBaseManager();
         try {
             int classes = config.numClasses();
-            AnchorNet anchor = (AnchorNet) load(Architectures.ANCHORNET, classes, CascadePackage.Network.ANCHORNET);
-            TorchModule glance = load(config.arch(), classes, CascadePackage.Network.GLANCE);
-            TorchModule patch = load(config.arch(), classes, CascadePackage.Network.PATCH);
+            AnchorNet anchor = (AnchorNet) load(Architectures.ANCHORNET, classes, CascadeNetwork.ANCHORNET);
+            TorchModule glance = load(config.arch(), classes, CascadeNetwork.GLANCE);
+            TorchModule patch = load(config.arch(), classes, CascadeNetwork.PATCH);
             this.localizer = Localizer.of(anchor, config.inputSize(), config.iouThresholds());
             this.engine = new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), config.costs());
             this.policy = EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds());
@@ -64,7 +63,7 @@ public final class Cascade implements AutoCloseable {
         }
     }
 
-    private TorchModule load(String arch, int classes, CascadePackage.Network network) throws IOException {
+    private TorchModule load(String arch, int classes, CascadeNetwork network) throws IOException {
         Path file = weightFiles.get(network);
         try {
             return Architectures.get(arch).loadForInference(manager, classes, file);
@@ -90,10 +89,10 @@ public final class Cascade implements AutoCloseable {
      */
     public static Cascade fromCheckpoints(CascadeConfig config, Path anchorNet, Path glance, Path patch)
             throws IOException {
-        Map<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
-        files.put(CascadePackage.Network.ANCHORNET, anchorNet);
-        files.put(CascadePackage.Network.GLANCE, glance);
-        files.put(CascadePackage.Network.PATCH, patch);
+        Map<CascadeNetwork, Path> files = new EnumMap<>(CascadeNetwork.class);
+        files.put(CascadeNetwork.ANCHORNET, anchorNet);
+        files.put(CascadeNetwork.GLANCE, glance);
+        files.put(CascadeNetwork.PATCH, patch);
         return new Cascade(config, files, null);
     }
 
@@ -266,15 +265,6 @@ public final class Cascade implements AutoCloseable {
     /** Decodes an image file as PIL does ({@code convert('RGB')}) and classifies it. */
     public Prediction classify(Path imageFile) throws IOException {
         return classify(ImageDecoder.decode(imageFile));
-    }
-
-    /** The predictions of several images for the report, in the JSON shape {@code predict} prints. */
-    public List<PredictionReport> report(List<Prediction> predictions, List<String> names) {
-        List<PredictionReport> out = new ArrayList<>();
-        for (int i = 0; i < predictions.size(); i++) {
-            out.add(PredictionReport.of(names.get(i), predictions.get(i), config));
-        }
-        return out;
     }
 
     @Override

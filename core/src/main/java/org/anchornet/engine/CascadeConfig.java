@@ -14,7 +14,6 @@ import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.ReceptiveField;
-import org.anchornet.torchio.TorchReader;
 
 /**
  * Everything a trained cascade is run with besides its weights, as {@code cascade.json} stores it (field names in
@@ -97,23 +96,7 @@ public record CascadeConfig(
      * @param source the checkpoint file the weights were taken from
      * @param training the training settings stored in that checkpoint (empty when it had none)
      */
-    public record NetworkProvenance(String source, Long seed, Map<String, Object> training) {
-        /** What a checkpoint says about its own training (nothing for a plain state dict). */
-        public static NetworkProvenance of(java.nio.file.Path checkpoint) throws java.io.IOException {
-            Object content = TorchReader.read(checkpoint);
-            Map<String, Object> training = new LinkedHashMap<>();
-            Long seed = null;
-            if (content instanceof Map<?, ?> m) {
-                if (m.get("config") instanceof Map<?, ?> config) {
-                    config.forEach((k, v) -> training.put(String.valueOf(k), v));
-                }
-                if (m.get("seed") instanceof Number n) {
-                    seed = n.longValue();
-                }
-            }
-            return new NetworkProvenance(checkpoint.toString(), seed, training);
-        }
-    }
+    public record NetworkProvenance(String source, Long seed, Map<String, Object> training) {}
 
     /** A weight file of the package and its SHA-256 (hex). */
     public record WeightFile(String file, String sha256) {}
@@ -218,7 +201,7 @@ public record CascadeConfig(
         require(stageCosts != null && stageCosts.size() == topK + 1 && stageCosts.stream().allMatch(c -> c != null
                 && c > 0), "stage_costs", "needs " + (topK + 1) + " positive multiply-add counts");
         require(weights != null, "weights", "missing");
-        for (CascadePackage.Network n : CascadePackage.Network.values()) {
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             WeightFile w = weights.get(n.key());
             require(w != null && w.file() != null && w.sha256() != null && w.sha256().matches("[0-9a-f]{64}"),
                     "weights." + n.key(), "needs a file name and a 64-digit hex sha256");

@@ -22,13 +22,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.anchornet.io.Messages;
 import org.anchornet.io.AtomicFiles;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.StateDicts;
+import org.anchornet.torchio.TorchReader;
 import org.anchornet.torchio.TorchWriter;
 
 /**
@@ -49,30 +49,6 @@ public final class CascadePackage implements AutoCloseable {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
             .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE).create();
 
-    /** The three networks of a cascade and their files. */
-    public enum Network {
-        ANCHORNET("anchornet"), GLANCE("glance"), PATCH("patch");
-
-        private final String key;
-
-        Network(String key) {
-            this.key = key;
-        }
-
-        /** The name under {@code weights} and {@code provenance.networks}. */
-        public String key() {
-            return key;
-        }
-
-        public String fileName() {
-            return key + ".pth";
-        }
-
-        /** The seed of this network's weights in a random-weight cascade (1, 2, 3 in this order). */
-        public long randomSeed() {
-            return ordinal() + 1;
-        }
-    }
 
     // Zips are unpacked into temporary folders deleted on close; a Spark executor keeps its cascade for the JVM's life
     // and never closes it, so what is still unpacked at exit is removed by one shutdown hook.
@@ -129,6 +105,22 @@ public final class CascadePackage implements AutoCloseable {
         }
     }
 
+    /** What a checkpoint says about its own training, for a package's provenance (nothing for a plain state dict). */
+    public static CascadeConfig.NetworkProvenance provenance(Path checkpoint) throws IOException {
+        Object content = TorchReader.read(checkpoint);
+        Map<String, Object> training = new LinkedHashMap<>();
+        Long seed = null;
+        if (content instanceof Map<?, ?> m) {
+            if (m.get("config") instanceof Map<?, ?> config) {
+                config.forEach((k, v) -> training.put(String.valueOf(k), v));
+            }
+            if (m.get("seed") instanceof Number n) {
+                seed = n.longValue();
+            }
+        }
+        return new CascadeConfig.NetworkProvenance(checkpoint.toString(), seed, training);
+    }
+
     public CascadeConfig config() {
         return config;
     }
@@ -139,14 +131,14 @@ public final class CascadePackage implements AutoCloseable {
     }
 
     /** A network's weight file (a plain state dict in torch keys), verified against its hash. */
-    public Path weights(Network network) {
+    public Path weights(CascadeNetwork network) {
         return folder.resolve(network.fileName());
     }
 
     /** The weight files, for writing another package with the same networks. */
-    public Map<Network, Path> weightFiles() {
-        Map<Network, Path> out = new EnumMap<>(Network.class);
-        for (Network n : Network.values()) {
+    public Map<CascadeNetwork, Path> weightFiles() {
+        Map<CascadeNetwork, Path> out = new EnumMap<>(CascadeNetwork.class);
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             out.put(n, weights(n));
         }
         return out;
@@ -165,8 +157,9 @@ public final class CascadePackage implements AutoCloseable {
      * plain state dict, and the configuration with the files' SHA-256. A target ending in {@code .zip} gets a zip;
      * anything else a folder, which replaces only an earlier package.
      */
-    public static void write(Path target, CascadeConfig config, Map<Network, Path> checkpoints) throws IOException {
-        for (Network n : Network.values()) {
+    public static void write(Path target, CascadeConfig config, Map<CascadeNetwork, Path> checkpoints)
+            throws IOException {
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             if (!checkpoints.containsKey(n)) {
                 throw new IllegalArgumentException("a cascade package needs the " + n.key() + " network's weights");
             }
@@ -175,16 +168,16 @@ public final class CascadePackage implements AutoCloseable {
     }
 
     /**
-     * Writes a package of networks with PyTorch's default initialization from fixed seeds ({@link Network#randomSeed}),
-     * the weights {@link Cascade#withRandomWeights} times: for benchmarks, tests and the golden outputs, never for
-     * answers.
+     * Writes a package of networks with PyTorch's default initialization from fixed seeds
+     * ({@link CascadeNetwork#randomSeed}), the weights {@link Cascade#withRandomWeights} times: for benchmarks, tests
+     * and the golden outputs, never for answers.
      */
     public static void writeRandom(Path target, CascadeConfig config) throws IOException {
         Path temp = Files.createTempDirectory("anchornet-random-");
         try (NDManager manager = NDManager.newBaseManager()) {
-            Map<Network, Path> files = new EnumMap<>(Network.class);
-            for (Network n : Network.values()) {
-                String arch = n == Network.ANCHORNET ? Architectures.ANCHORNET : config.arch();
+            Map<CascadeNetwork, Path> files = new EnumMap<>(CascadeNetwork.class);
+            for (CascadeNetwork n : CascadeNetwork.values()) {
+                String arch = n == CascadeNetwork.ANCHORNET ? Architectures.ANCHORNET : config.arch();
                 Path file = temp.resolve(n.fileName());
                 TorchWriter.write(file, StateDictMapper.stateDict(Architectures.get(arch).create(manager,
                         config.numClasses(), n.randomSeed()), 0));
@@ -201,11 +194,11 @@ public final class CascadePackage implements AutoCloseable {
         writeFiles(target, newConfig, weightFiles(), true);
     }
 
-    private static void writeFiles(Path target, CascadeConfig config, Map<Network, Path> sources, boolean verbatim)
-            throws IOException {
+    private static void writeFiles(Path target, CascadeConfig config, Map<CascadeNetwork, Path> sources,
+            boolean verbatim) throws IOException {
         AtomicFiles.FolderWriter fill = folder -> {
             Map<String, CascadeConfig.WeightFile> files = new LinkedHashMap<>();
-            for (Network n : Network.values()) {
+            for (CascadeNetwork n : CascadeNetwork.values()) {
                 Path file = folder.resolve(n.fileName());
                 if (verbatim) {
                     Files.copy(sources.get(n), file);
@@ -265,7 +258,7 @@ public final class CascadePackage implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new CascadeFormatException(where + ": " + e.getMessage(), e);
         }
-        for (Network n : Network.values()) {
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             Path file = folder.resolve(n.fileName());
             String shown = Files.isDirectory(shownAs) ? file.toString() : shownAs + "!" + n.fileName();
             if (!Files.isRegularFile(file)) {
@@ -327,7 +320,7 @@ public final class CascadePackage implements AutoCloseable {
     private static java.util.List<String> fileNames() {
         java.util.List<String> names = new java.util.ArrayList<>();
         names.add(CONFIG_FILE);
-        for (Network n : Network.values()) {
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             names.add(n.fileName());
         }
         return names;

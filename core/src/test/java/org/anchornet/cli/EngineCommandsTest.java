@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.ExitTable;
@@ -180,7 +181,7 @@ class EngineCommandsTest {
             // six rows are too few to hold any out: the cross-validated fit keeps the one-parameter rule
             assertEquals("cv:pj", out.config().thresholdFit().method());
             assertEquals(6, out.config().thresholdFit().images());
-            for (CascadePackage.Network n : CascadePackage.Network.values()) {
+            for (CascadeNetwork n : CascadeNetwork.values()) {
                 assertArrayEquals(Files.readAllBytes(in.weights(n)), Files.readAllBytes(out.weights(n)),
                         n + ": the networks are copied unchanged");
             }

@@ -36,16 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CascadePackageTest {
     @TempDir static Path tmp;
     private static CascadeConfig config;
-    private static Map<CascadePackage.Network, Path> checkpoints;
+    private static Map<CascadeNetwork, Path> checkpoints;
     private static List<RgbImage> images;
 
     @BeforeAll
     static void networks() throws Exception {
-        checkpoints = new EnumMap<>(CascadePackage.Network.class);
+        checkpoints = new EnumMap<>(CascadeNetwork.class);
         try (NDManager m = NDManager.newBaseManager()) {
-            checkpoints.put(CascadePackage.Network.ANCHORNET, save(m, "anchornet", 1));
-            checkpoints.put(CascadePackage.Network.GLANCE, save(m, "resnet18", 2));
-            checkpoints.put(CascadePackage.Network.PATCH, save(m, "resnet18", 3));
+            checkpoints.put(CascadeNetwork.ANCHORNET, save(m, "anchornet", 1));
+            checkpoints.put(CascadeNetwork.GLANCE, save(m, "resnet18", 2));
+            checkpoints.put(CascadeNetwork.PATCH, save(m, "resnet18", 3));
         }
         config = CascadeConfig.builder().arch("resnet18").classes(FashionMnist.CLASSES).inputSize(128).topK(3)
                 .thresholds(ExitThresholds.fromStored(Arrays.asList(0.3, null, 0.2, null), null)).build();
@@ -71,8 +71,8 @@ class CascadePackageTest {
     void aShortenedCascadeRoundTripsAndTheEngineExitsWhereTheSimulationDoes() throws Exception {
         // every stage's confidence, then a glance threshold at their median and the cascade ending at stage 2
         List<Prediction> traced;
-        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadePackage.Network.ANCHORNET),
-                checkpoints.get(CascadePackage.Network.GLANCE), checkpoints.get(CascadePackage.Network.PATCH));
+        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadeNetwork.ANCHORNET),
+                checkpoints.get(CascadeNetwork.GLANCE), checkpoints.get(CascadeNetwork.PATCH));
                 ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             float[] all = new float[images.size() * 3 * 128 * 128];
             for (int i = 0; i < images.size(); i++) {
@@ -120,8 +120,8 @@ class CascadePackageTest {
         CascadePackage.write(folder, config, checkpoints);
         CascadePackage.write(zip, config, checkpoints);
         List<Prediction> direct;
-        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadePackage.Network.ANCHORNET),
-                checkpoints.get(CascadePackage.Network.GLANCE), checkpoints.get(CascadePackage.Network.PATCH))) {
+        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadeNetwork.ANCHORNET),
+                checkpoints.get(CascadeNetwork.GLANCE), checkpoints.get(CascadeNetwork.PATCH))) {
             direct = classify(c);
         }
         for (Path p : List.of(folder, zip)) {

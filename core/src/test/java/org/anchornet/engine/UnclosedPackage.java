@@ -9,7 +9,7 @@ public final class UnclosedPackage {
 
     public static void main(String[] args) throws Exception {
         CascadePackage pkg = CascadePackage.read(Path.of(args[0]));
-        Path folder = pkg.weights(CascadePackage.Network.PATCH).getParent();
-        System.out.println(folder + " " + Files.isRegularFile(pkg.weights(CascadePackage.Network.PATCH)));
+        Path folder = pkg.weights(CascadeNetwork.PATCH).getParent();
+        System.out.println(folder + " " + Files.isRegularFile(pkg.weights(CascadeNetwork.PATCH)));
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.exits.ExitThresholds;
 
@@ -68,7 +69,7 @@ public final class Golden {
                 .topK(spec.get("topk").getAsInt()).thresholds(ExitThresholds.fromStored(thresholds, null)).build();
         List<Long> seeds = new ArrayList<>();
         spec.getAsJsonArray("seeds").forEach(s -> seeds.add(s.getAsLong()));
-        for (CascadePackage.Network n : CascadePackage.Network.values()) {
+        for (CascadeNetwork n : CascadeNetwork.values()) {
             if (seeds.get(n.ordinal()) != n.randomSeed()) {
                 throw new IllegalStateException("the golden cascade's seeds " + seeds + " are not writeRandom's");
             }

@@ -18,6 +18,7 @@ import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.ImageFolder;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
+import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.Prediction;
 import org.anchornet.model.Architectures;
@@ -41,11 +42,11 @@ final class SparkJobFixture {
 
     /** A package whose three networks are initialized with seeds {@code firstSeed} and the next two. */
     static Path cascade(Path dir, int firstSeed) throws Exception {
-        EnumMap<CascadePackage.Network, Path> files = new EnumMap<>(CascadePackage.Network.class);
+        EnumMap<CascadeNetwork, Path> files = new EnumMap<>(CascadeNetwork.class);
         try (NDManager m = NDManager.newBaseManager()) {
             int seed = firstSeed;
-            for (CascadePackage.Network n : CascadePackage.Network.values()) {
-                String arch = n == CascadePackage.Network.ANCHORNET ? "anchornet" : "resnet18";
+            for (CascadeNetwork n : CascadeNetwork.values()) {
+                String arch = n == CascadeNetwork.ANCHORNET ? "anchornet" : "resnet18";
                 Path file = dir.resolve(n.key() + ".ckpt.pth");
                 TorchWriter.write(file, StateDictMapper.stateDict(Architectures.get(arch).create(m, 10, seed++), 0));
                 files.put(n, file);
