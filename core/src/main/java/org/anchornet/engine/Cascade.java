@@ -162,7 +162,7 @@ public final class Cascade implements AutoCloseable {
 
     /** Runs the networks on slices of at most this many images (bounded memory for large batches). */
     public synchronized void useChunks(int images) {
-        engine.withChunk(images);
+        engine.useChunks(images);
     }
 
     /**
@@ -190,7 +190,7 @@ public final class Cascade implements AutoCloseable {
     public synchronized org.anchornet.exits.ExitTable exitTable(org.anchornet.data.BatchLoader loader,
             org.anchornet.exits.ExitTable.Metadata metadata, java.util.function.IntConsumer progress,
             org.anchornet.localize.WindowSource windows) {
-        EarlyExitEngine e = windows == null ? engine : engine.withWindows(windows).withChunk(engine.chunkSize());
+        EarlyExitEngine e = windows == null ? engine : engine.withWindows(windows);
         return new ExitTableMaker(e).make(loader, metadata, progress);
     }
 

@@ -97,24 +97,27 @@ public final class EarlyExitEngine {
 
     /** The same networks looking at other windows (ablations at equal cost); counters start at zero. */
     public EarlyExitEngine withWindows(WindowSource windows) {
-        return new EarlyExitEngine(glanceNetwork, patchNetwork, windows, costs).withChunk(chunk);
+        EarlyExitEngine other = new EarlyExitEngine(glanceNetwork, patchNetwork, windows, costs);
+        other.useChunks(chunk);
+        return other;
     }
 
-    /**
-     * Runs every network on at most {@code size} images at a time. Give the engine many images at once with a chunk
-     * of the usual batch size, and the later stages still see full batches made of the images left from all of them,
-     * instead of a few images per input batch.
-     */
+    /** The most images a network runs at once. */
     int chunkSize() {
         return chunk;
     }
 
-    public EarlyExitEngine withChunk(int size) {
+    /**
+     * Runs every network on at most {@code size} images at a time, from now on (this engine changes; {@link
+     * Cascade#useChunks} is the public way). Give the engine many images at once with a chunk of the usual batch
+     * size, and the later stages still see full batches made of the images left from all of them, instead of a few
+     * images per input batch.
+     */
+    void useChunks(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("chunk size must be positive");
         }
         this.chunk = size;
-        return this;
     }
 
     /** Images each stage's network has processed so far (stage 1 = the glance). */

@@ -45,7 +45,7 @@ public final class EngineBenchmark {
 
     /**
      * Images are given to the engine all at once and it works in chunks of the batch size (see {@link
-     * EarlyExitEngine#withChunk}), so its later stages run full batches; the baseline runs batch by batch.
+     * EarlyExitEngine#useChunks}), so its later stages run full batches; the baseline runs batch by batch.
      *
      * @param batches N×3×S×S batches (same size); kept by the caller
      * @param policy who leaves where; image i of the policy is image i of the batches in order
@@ -80,7 +80,7 @@ public final class EngineBenchmark {
     private record Timed(double seconds, double multiplyAdds) {}
 
     private static Timed timeEngine(EarlyExitEngine engine, List<NDArray> batches, EarlyExitEngine.ExitPolicy policy) {
-        engine.withChunk((int) batches.get(0).getShape().get(0));
+        engine.useChunks((int) batches.get(0).getShape().get(0));
         try (NDManager scope = batches.get(0).getManager().newSubManager()) {
             NDArray all;
             if (batches.size() == 1) {

@@ -87,7 +87,8 @@ class EarlyExitEngineTest {
             assertArrayEquals(new long[] {12, 0, 0, 0}, everyone.calls());
             assertEquals(0, everyone.windowSourceCalls(), "nobody went past the glance, so AnchorNet never ran");
 
-            EarlyExitEngine replay = engine().withChunk(5);
+            EarlyExitEngine replay = engine();
+            replay.useChunks(5);
             int[] exits = {1, 2, 3, 4, 1, 2, 3, 4, 4, 4, 2, 1};
             List<Prediction> predictions = replay.run(x, EarlyExitEngine.ExitPolicy.exitStages(exits));
             assertArrayEquals(exits, predictions.stream().mapToInt(Prediction::exitStage).toArray());
