@@ -145,6 +145,9 @@ public final class Cascade implements AutoCloseable {
 
     /** {@link #trace(NDArray)} of a batch of preprocessed images. */
     public synchronized List<Prediction> trace(ImageBatch batch) {
+        if (batch.count() == 0) {
+            return List.of();
+        }
         try (NDManager scope = manager.newSubManager()) {
             return trace(batch.toNDArray(scope));
         }
