@@ -80,10 +80,10 @@ final class ForwardBenchCommand implements Callable<Integer> {
     /** Training steps as every training command takes them ({@link TrainingRun#trainStep}), on random images. */
     private double[] trainSteps() throws java.io.IOException {
         double[] millis = new double[iterations];
-        TrainingSettings settings = TrainingSettings.downstreamDefaults(TrainingSettings.Mode.FULL)
-                .mode(arch.equals(Architectures.ANCHORNET) ? TrainingSettings.Mode.ANCHORNET : TrainingSettings.Mode.FULL)
-                .arch(arch)
-                .numClasses(CLASSES).inputSize(input).batchSize(batchSize).seed(0).progress(false).build();
+        TrainingSettings.Mode mode = arch.equals(Architectures.ANCHORNET) ? TrainingSettings.Mode.ANCHORNET
+                : TrainingSettings.Mode.FULL;
+        TrainingSettings settings = TrainingSettings.downstreamDefaults(mode).arch(arch).numClasses(CLASSES)
+                .inputSize(input).batchSize(batchSize).seed(0).progress(false).build();
         java.util.Random random = new java.util.Random(0);
         try (TrainingRun run = new TrainingRun(settings, new PrintWriter(java.io.Writer.nullWriter()))) {
             for (int i = -warmup; i < iterations; i++) {
