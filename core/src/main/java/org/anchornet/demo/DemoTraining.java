@@ -73,21 +73,23 @@ final class DemoTraining {
         return new Networks(pretrained, anchor, glance, baseline, patch, resolutions);
     }
 
-    /** The patch network by the run's recipe: the paper's, or aimed at the stages (its own checkpoint folder). */
+    /**
+     * The patch network by the run's recipe: the paper's; or the paper's refined on the stages (its own checkpoint
+     * folder), which starts from the paper's weights and keeps them unless an epoch beats them on the stages.
+     */
     private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
+        steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
+        Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
+                .topK(s.topK()).iou(s.iou()), "patch");
         if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
-            steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
-            return fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
-                    .topK(s.topK()).iou(s.iou()), "patch");
+            return paper;
         }
-        steps.announce("fine-tuning the patch network on the stages (glance + AnchorNet's top-" + s.topK()
+        steps.announce("refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
                 + " windows, running sums) with soft targets from the full-resolution network");
-        DemoSettings.Recipe r = s.fineTune();
-        DemoSettings.Recipe longer = r.patience() > 0 ? new DemoSettings.Recipe(r.epochs(), r.lr(), r.patience() + 1)
-                : r;
-        return fit(downstream(TrainingSettings.Mode.PATCH, longer, pretrained).anchorNet(anchor).topK(s.topK())
-                .iou(s.iou()).stageTargets(new TrainingSettings.StageTargets(glance, baseline,
-                        DemoSettings.STAGE_DISTILLATION, DemoSettings.STAGE_TEMPERATURE)), "patch-stages");
+        return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.fineTune()), paper)
+                .anchorNet(anchor).topK(s.topK()).iou(s.iou()).keepStart(true)
+                .stageTargets(new TrainingSettings.StageTargets(glance, baseline, DemoSettings.STAGE_DISTILLATION,
+                        DemoSettings.STAGE_TEMPERATURE)), "patch-refined");
     }
 
     /** Test top-1 of a network trained in a mode (the baseline, a resolution-scaled one). */

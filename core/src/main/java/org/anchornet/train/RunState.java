@@ -26,6 +26,11 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
         return new RunState(0, -1, 0, 0, settings.lr(), 0, 0, false, List.of());
     }
 
+    /** A fresh start whose starting weights scored {@code top1}: the best (epoch 0) until an epoch beats them. */
+    static RunState startScored(TrainingSettings settings, double top1) {
+        return new RunState(0, top1, 0, 0, settings.lr(), 0, 0, false, List.of());
+    }
+
     /** The learning rate of the next epoch. */
     double nextRate(TrainingSettings s) {
         return s.schedule() == TrainingSettings.Schedule.PLATEAU ? lr : s.lrSchedule().rate(epochsDone);
@@ -60,8 +65,9 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
 
     /** Why the run ended, for its log. */
     String ending(TrainingSettings s) {
+        String since = bestEpoch == 0 ? "the starting weights" : "epoch " + bestEpoch;
         return epochsDone >= s.epochs() ? "all " + s.epochs() + " epochs done"
-                : "stopped after epoch " + epochsDone + ": validation top-1 has not improved since epoch " + bestEpoch;
+                : "stopped after epoch " + epochsDone + ": validation top-1 has not improved on " + since;
     }
 
     Map<String, Object> toMap() {

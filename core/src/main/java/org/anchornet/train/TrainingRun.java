@@ -134,13 +134,18 @@ public final class TrainingRun implements AutoCloseable {
             int skipped = 0;
             try (BatchLoader trainLoader = data.loader(train, data::trainTransform, true);
                     BatchLoader valLoader = data.loader(val, data::evalTransform, false)) {
+                if (settings.keepStart() && state.state().epochsDone() == 0) {
+                    state = scoreStart(trainLoader, valLoader);
+                }
                 while (!state.state().finished()) {
                     state = epoch(state, trainLoader, valLoader, folder);
                 }
                 skipped = trainLoader.skipped() + valLoader.skipped();
             }
+            int bestEpoch = state.state().bestEpoch();
             log.println(state.state().ending(settings) + String.format(Locale.ROOT, "; best validation top-1"
-                    + " %.2f%% at epoch %d", 100 * state.state().bestTop1(), state.state().bestEpoch()));
+                    + " %.2f%% (%s)", 100 * state.state().bestTop1(), bestEpoch == 0 ? "the starting weights"
+                    : "epoch " + bestEpoch));
             log.flush();
             return new Result(state.state().history(), state.state().bestTop1(), state.state().bestEpoch(),
                     folder.best(), folder.checkpoint(), skipped);
@@ -167,6 +172,19 @@ public final class TrainingRun implements AutoCloseable {
                     + " (resume to continue it instead)");
         }
         return new Checkpoint(RunState.start(settings), Map.of(), settings.arch(), settings.seed(), settings.asMap());
+    }
+
+    /**
+     * The starting weights, recalibrated and validated as an epoch's would be: the best until an epoch beats them.
+     * Nothing is saved yet; a run killed before its first epoch scores them again.
+     */
+    private Checkpoint scoreStart(BatchLoader trainLoader, BatchLoader valLoader) {
+        recalibrateBatchNorm(trainLoader, 0);
+        double top1 = evaluate(valLoader);
+        log.printf(Locale.ROOT, "starting weights: val top-1 %.2f%% (kept unless an epoch beats them)%n", 100 * top1);
+        log.flush();
+        return new Checkpoint(RunState.startScored(settings, top1), StateDictMapper.stateDict(network, 0),
+                settings.arch(), settings.seed(), settings.asMap());
     }
 
     /** One epoch: train, recalibrate, validate, check the weights, save. */

@@ -44,7 +44,8 @@ public record TrainingSettings(
         int bnRecalibrationBatches,
         int patience,
         int plateauDrops,
-        Optional<StageTargets> stageTargets) {
+        Optional<StageTargets> stageTargets,
+        boolean keepStart) {
 
     /**
      * Patch training aimed at the stages (beyond the paper): the loss is taken on what the cascade scores, the running
@@ -119,6 +120,9 @@ public record TrainingSettings(
         if (mode == Mode.PATCH && anchorNet.isEmpty()) {
             throw new IllegalArgumentException("patch mode needs AnchorNet's weights (AnchorNet picks the patches)");
         }
+        if (keepStart && pretrained.isEmpty()) {
+            throw new IllegalArgumentException("keeping the starting weights needs weights to start from (pretrained)");
+        }
         if (stageTargets.isPresent() && mode != Mode.PATCH) {
             throw new IllegalArgumentException("stage targets are for patch training, not " + mode.name()
                     .toLowerCase(java.util.Locale.ROOT));
@@ -169,6 +173,9 @@ public record TrainingSettings(
             m.put("distillation", t.distillation());
             m.put("temperature", t.temperature());
         });
+        if (keepStart) { // likewise only when set
+            m.put("keep_start", true);
+        }
         return m;
     }
 
@@ -219,6 +226,7 @@ public record TrainingSettings(
         b.patience = patience;
         b.plateauDrops = plateauDrops;
         b.stageTargets = stageTargets;
+        b.keepStart = keepStart;
         return b;
     }
 
@@ -254,6 +262,7 @@ public record TrainingSettings(
         private int patience;
         private int plateauDrops = 2;
         private Optional<StageTargets> stageTargets = Optional.empty();
+        private boolean keepStart;
 
         Builder(Mode mode, String arch) {
             this.mode = mode;
@@ -298,12 +307,17 @@ public record TrainingSettings(
         public Builder plateauDrops(int v) { plateauDrops = v; return this; }
         /** Patch mode: train on the stage outputs with soft targets ({@link StageTargets}); null for the paper's. */
         public Builder stageTargets(StageTargets v) { stageTargets = Optional.ofNullable(v); return this; }
+        /**
+         * Validate the pretrained weights before the first epoch and keep them as the best unless an epoch beats them:
+         * a refinement that cannot end worse on validation than where it started.
+         */
+        public Builder keepStart(boolean v) { keepStart = v; return this; }
 
         public TrainingSettings build() {
             return new TrainingSettings(mode, arch, numClasses, epochs, batchSize, lr, schedule, milestones, momentum,
                     weightDecay, nesterov, seed, inputSize, evalResize, patchSize, topK, iou, augment, checkpointDir,
                     resume, pretrained, anchorNet, workers, strict, progress, maxBatchesPerEpoch,
-                    bnRecalibrationBatches, patience, plateauDrops, stageTargets);
+                    bnRecalibrationBatches, patience, plateauDrops, stageTargets, keepStart);
         }
     }
 }
