@@ -12,11 +12,14 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
+import org.anchornet.torchio.StateDicts;
+import org.anchornet.torchio.TorchTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,5 +105,32 @@ class DemoPipelineTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DemoPipeline(
                 tiny(out).trainSize(40).build(), new PrintWriter(new StringWriter())).run());
         assertTrue(e.getMessage().contains("trainSize"), e.getMessage());
+
+        // The stage recipe on the same networks: only its refinement trains, starting from the paper's patch
+        // network, and the cascade carries the refined weights.
+        Path staged = tmp.resolve("stages");
+        copyTree(out.resolve("checkpoints"), staged.resolve("checkpoints"));
+        StringWriter stageLog = new StringWriter();
+        DemoSummary refined = new DemoPipeline(tiny(staged).patchRecipe(DemoSettings.PatchRecipe.STAGES).build(),
+                new PrintWriter(stageLog, true)).run();
+        String text = stageLog.toString();
+        assertEquals(1, text.split("epoch 1/1  lr", -1).length - 1, "one network trained, one epoch:\n" + text);
+        assertTrue(text.contains("loaded " + staged.resolve("checkpoints/patch/best.pth")), text);
+        assertTrue(text.contains("starting weights: val top-1"), text);
+        assertEquals(first.baseline(), refined.baseline());
+        assertEquals(first.glance().testTop1(), refined.anchorNet().testTop1AtStage()[0], 1e-12);
+        Map<String, TorchTensor> packaged = StateDicts.load(staged.resolve("cascade/patch.pth"));
+        Map<String, TorchTensor> best = StateDicts.load(staged.resolve("checkpoints/patch-refined/best.pth"));
+        assertEquals(best.keySet(), packaged.keySet());
+        best.forEach((k, v) -> assertArrayEquals(v.toDoubleArray(), packaged.get(k).toDoubleArray(), 0, k));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to.getParent());
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
     }
 }
