@@ -1,0 +1,140 @@
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Per-seed tables of converged demo runs, one folder per recipe, for README and docs/benchmarks.md (issue 22): the
+ * early-exit operating point against the full-resolution network and against the resolution-scaled curve (linear
+ * between the measured sides, as the frontier plot draws it), the frontier points between 0.4 and 0.9 G, the stage
+ * accuracies and the engine's measured speed-up; then the mean and spread over the seeds that finished.
+ *
+ * <pre>
+ * java -cp "core/target/anchornet.jar:core/target/lib/*" scripts/RecipeComparison.java \
+ *     paper=/work/exp/paper refined=/work/exp/refined [seeds=0,1,2]
+ * </pre>
+ * Each folder holds seed-N/summary.json (the demo's summary of one seed). Missing seeds are listed, not guessed.
+ */
+public class RecipeComparison {
+    static final double FRONTIER_LO = 0.4;
+    static final double FRONTIER_HI = 0.9;
+
+    record Seed(int seed, double top1, double gmacs, double share, double vsFull, double vsScaled, int aheadPoints,
+            int frontierPoints, double worstFrontierMargin, double[] stages, double speedup, double macRatio) {}
+
+    public static void main(String[] args) throws Exception {
+        List<String> recipes = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        List<Integer> seeds = List.of(0, 1, 2);
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("arguments are name=folder or seeds=0,1,2, got " + a);
+            }
+            if (kv[0].equals("seeds")) {
+                seeds = java.util.Arrays.stream(kv[1].split(",")).map(Integer::valueOf).toList();
+            } else {
+                recipes.add(kv[0]);
+                dirs.add(Path.of(kv[1]));
+            }
+        }
+        for (int r = 0; r < recipes.size(); r++) {
+            List<Seed> rows = new ArrayList<>();
+            List<Integer> missing = new ArrayList<>();
+            for (int s : seeds) {
+                Path summary = dirs.get(r).resolve("seed-" + s).resolve("summary.json");
+                if (Files.isRegularFile(summary)) {
+                    rows.add(read(s, JsonParser.parseString(Files.readString(summary)).getAsJsonObject()));
+                } else {
+                    missing.add(s);
+                }
+            }
+            print(recipes.get(r), dirs.get(r), rows, missing);
+        }
+    }
+
+    static Seed read(int seed, JsonObject d) {
+        double fullTop1 = d.getAsJsonObject("baseline").get("test_top1").getAsDouble();
+        double fullG = d.getAsJsonObject("baseline").get("gmacs").getAsDouble();
+        List<double[]> curve = new ArrayList<>();
+        for (JsonElement e : d.getAsJsonArray("resolutions")) {
+            JsonObject o = e.getAsJsonObject();
+            curve.add(new double[] {o.get("gmacs").getAsDouble(), o.get("test_top1").getAsDouble()});
+        }
+        curve.sort((a, b) -> Double.compare(a[0], b[0]));
+        JsonObject ee = d.getAsJsonObject("early_exit").getAsJsonObject("anchornet");
+        double top1 = ee.get("test_top1").getAsDouble();
+        double g = ee.get("test_gmacs").getAsDouble();
+        int ahead = 0;
+        int points = 0;
+        double worst = Double.POSITIVE_INFINITY;
+        for (JsonElement e : d.getAsJsonObject("frontier").getAsJsonArray("anchornet")) {
+            JsonObject p = e.getAsJsonObject();
+            double pg = p.get("test_gmacs").getAsDouble();
+            if (pg >= FRONTIER_LO && pg <= FRONTIER_HI) {
+                double margin = p.get("test_top1").getAsDouble() - scaled(curve, pg);
+                points++;
+                ahead += margin > 0 ? 1 : 0;
+                worst = Math.min(worst, margin);
+            }
+        }
+        JsonArray st = ee.getAsJsonArray("test_top1_at_stage");
+        double[] stages = new double[st.size()];
+        for (int i = 0; i < stages.length; i++) {
+            stages[i] = st.get(i).getAsDouble();
+        }
+        JsonObject bench = d.getAsJsonObject("bench");
+        return new Seed(seed, top1, g, g / fullG, top1 - fullTop1, top1 - scaled(curve, g), ahead, points, worst,
+                stages, bench.get("speedup").getAsDouble(), bench.get("multiply_add_ratio").getAsDouble());
+    }
+
+    /** The resolution-scaled networks' accuracy at a cost, linear between the measured sides. */
+    static double scaled(List<double[]> curve, double g) {
+        for (int i = 1; i < curve.size(); i++) {
+            double[] a = curve.get(i - 1);
+            double[] b = curve.get(i);
+            if (g <= b[0] || i == curve.size() - 1) {
+                return a[1] + (b[1] - a[1]) * (g - a[0]) / (b[0] - a[0]);
+            }
+        }
+        return curve.get(0)[1];
+    }
+
+    static void print(String recipe, Path dir, List<Seed> rows, List<Integer> missing) {
+        System.out.printf(Locale.ROOT, "%n### %s (%s)%s%n%n", recipe, dir, missing.isEmpty() ? ""
+                : " — not finished: seed " + missing);
+        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | frontier 0.4–0.9 G ahead"
+                + " (worst margin) | stages 1..5 | engine (MAC ratio) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (Seed s : rows) {
+            StringBuilder st = new StringBuilder();
+            for (double v : s.stages()) {
+                st.append(st.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", 100 * v));
+            }
+            System.out.printf(Locale.ROOT, "| %d | %.2f%% | %.3f | %.0f%% | %+.2f | %+.2f | %d of %d (%+.2f) | %s |"
+                    + " %.2f× (%.2f×) |%n", s.seed(), 100 * s.top1(), s.gmacs(), 100 * s.share(), 100 * s.vsFull(),
+                    100 * s.vsScaled(), s.aheadPoints(), s.frontierPoints(), 100 * s.worstFrontierMargin(), st,
+                    s.speedup(), s.macRatio());
+        }
+        if (rows.size() > 1) {
+            System.out.printf(Locale.ROOT, "| mean ± sd | %s | %s | %s | %s | %s | | | |%n",
+                    spread(rows.stream().mapToDouble(s -> 100 * s.top1()).toArray(), "%"),
+                    spread(rows.stream().mapToDouble(Seed::gmacs).toArray(), ""),
+                    spread(rows.stream().mapToDouble(s -> 100 * s.share()).toArray(), "%"),
+                    spread(rows.stream().mapToDouble(s -> 100 * s.vsFull()).toArray(), ""),
+                    spread(rows.stream().mapToDouble(s -> 100 * s.vsScaled()).toArray(), ""));
+        }
+    }
+
+    /** Mean ± sample standard deviation. */
+    static String spread(double[] v, String unit) {
+        double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
+        double ss = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum();
+        return String.format(Locale.ROOT, "%.2f ± %.2f%s", mean, Math.sqrt(ss / (v.length - 1)), unit);
+    }
+}
