@@ -73,10 +73,11 @@ public class RecipeComparison {
         int ahead = 0;
         int points = 0;
         double worst = Double.POSITIVE_INFINITY;
+        java.util.Set<String> seen = new java.util.HashSet<>(); // larger budgets often repeat a cheaper fit
         for (JsonElement e : d.getAsJsonObject("frontier").getAsJsonArray("anchornet")) {
             JsonObject p = e.getAsJsonObject();
             double pg = p.get("test_gmacs").getAsDouble();
-            if (pg >= FRONTIER_LO && pg <= FRONTIER_HI) {
+            if (pg >= FRONTIER_LO && pg <= FRONTIER_HI && seen.add(pg + "/" + p.get("test_top1"))) {
                 double margin = p.get("test_top1").getAsDouble() - scaled(curve, pg);
                 points++;
                 ahead += margin > 0 ? 1 : 0;
@@ -108,8 +109,8 @@ public class RecipeComparison {
     static void print(String recipe, Path dir, List<Seed> rows, List<Integer> missing) {
         System.out.printf(Locale.ROOT, "%n### %s (%s)%s%n%n", recipe, dir, missing.isEmpty() ? ""
                 : " — not finished: seed " + missing);
-        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | frontier 0.4–0.9 G ahead"
-                + " (worst margin) | stages 1..5 | engine (MAC ratio) |");
+        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | distinct frontier points in 0.4–0.9 G"
+                + " ahead (worst margin) | stages 1..5 | engine (MAC ratio) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Seed s : rows) {
             StringBuilder st = new StringBuilder();
