@@ -49,8 +49,8 @@ public record DemoSettings(
      * schedule as the other networks), or the paper's network refined on the stages (beyond the paper): trained
      * further on the running sums with the glance's logits that the cascade scores, with soft targets from the
      * full-resolution baseline ({@value #STAGE_DISTILLATION} of the loss, temperature {@value #STAGE_TEMPERATURE}), at
-     * {@value #STAGE_REFINEMENT_LR} of the fine-tuning rate, keeping the paper's weights unless an epoch beats them on
-     * the stages. (Trained from the pretrained network instead, at the full rate, the stage objective overfit and
+     * {@value #STAGE_REFINEMENT_LR} of the fine-tuning rate and one more epoch of patience, keeping the paper's weights
+     * unless an epoch beats them on the stages. (Trained from the pretrained network instead, at the full rate, the stage objective overfit and
      * lost to the paper's recipe: docs/benchmarks.md.)
      */
     public enum PatchRecipe {
@@ -73,9 +73,13 @@ public record DemoSettings(
     /** The stages recipe's refinement rate, as a share of the fine-tuning rate. */
     public static final double STAGE_REFINEMENT_LR = 0.1;
 
-    /** The stages recipe's refinement of the paper's patch network: the fine-tuning recipe at a lower rate. */
+    /**
+     * The stages recipe's refinement of the paper's patch network: the fine-tuning recipe at a lower rate, with one
+     * more epoch of patience when it trains until validation stops improving.
+     */
     static Recipe stageRefinement(Recipe fineTune) {
-        return new Recipe(fineTune.epochs(), fineTune.lr() * STAGE_REFINEMENT_LR, fineTune.patience());
+        return new Recipe(fineTune.epochs(), fineTune.lr() * STAGE_REFINEMENT_LR,
+                fineTune.patience() > 0 ? fineTune.patience() + 1 : 0);
     }
 
     /** Where and how a run happens rather than what it computes: not recorded, not compared on resume. */
