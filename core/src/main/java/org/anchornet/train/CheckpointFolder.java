@@ -78,10 +78,12 @@ final class CheckpointFolder implements AutoCloseable {
 
     /** Brings best.pth and the log in line with the checkpoint (after a kill between writes). */
     void reconcile(Checkpoint checkpoint, PrintWriter log) throws IOException {
-        if (checkpoint.state().bestEpoch() > 0
+        // best epoch 0 after some epochs: the starting weights were kept (TrainingSettings.keepStart)
+        if (checkpoint.state().epochsDone() > 0
                 && Checkpoint.bestEpochOf(best()) != checkpoint.state().bestEpoch()) {
             Checkpoint.saveBest(best(), checkpoint);
-            log.println("rewrote " + best() + " from the checkpoint (epoch " + checkpoint.state().bestEpoch() + ")");
+            log.println("rewrote " + best() + " from the checkpoint (" + (checkpoint.state().bestEpoch() == 0
+                    ? "the starting weights" : "epoch " + checkpoint.state().bestEpoch()) + ")");
         }
         writeLog(checkpoint.state().history());
     }

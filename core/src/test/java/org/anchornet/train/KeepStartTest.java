@@ -87,6 +87,16 @@ class KeepStartTest {
             assertArrayEquals(weights(StateDicts.load(start)), weights(StateDicts.load(result.best())), 0,
                     "best.pth holds the starting weights");
             assertTrue(log.toString().contains("(the starting weights)"), log.toString());
+            // killed before best.pth was written: the resumed run writes the kept start from the checkpoint
+            java.nio.file.Files.delete(result.best());
+            StringWriter resumed = new StringWriter();
+            try (TrainingRun run = new TrainingRun(refinement(start).epochs(2).lr(0.2).resume(true).build(),
+                    new PrintWriter(resumed, true))) {
+                run.fit(train, val);
+            }
+            assertTrue(resumed.toString().contains("from the checkpoint (the starting weights)"), resumed.toString());
+            assertArrayEquals(weights(StateDicts.load(start)), weights(StateDicts.load(result.best())), 0,
+                    "best.pth rewritten with the starting weights");
         } else {
             assertTrue(result.bestTop1() > startTop1);
             assertEquals((long) result.bestEpoch(), best.get("epoch"));
