@@ -31,8 +31,11 @@ final class HtmlReport {
                 runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
         html.append(String.format(Locale.ROOT, "<p>Thresholds fit on validation under %.3f G (%.0f%% of the"
                 + " baseline's multiply-adds), scored on the test canvases. Every downstream network starts from the"
-                + " same pretraining and is fine-tuned with the same recipe at its own input.</p>",
-                first.budgetGmacs(), 100 * first.settings().budgetFraction()));
+                + " same pretraining and is fine-tuned with the same recipe at its own input; %s.</p>",
+                first.budgetGmacs(), 100 * first.settings().budgetFraction(),
+                first.settings().patchRecipe() == DemoSettings.PatchRecipe.PAPER
+                        ? "the patch network as in the paper, on each window alone"
+                        : "the patch network is then refined on the stage outputs (--patch-recipe stages)"));
         html.append("<h2>Test top-1 and cost</h2><table><tr><th>method</th><th>top-1 (%)</th><th>G multiply-adds"
                 + "</th><th>share of the baseline</th></tr>");
         for (Headline.Row r : h.rows()) {

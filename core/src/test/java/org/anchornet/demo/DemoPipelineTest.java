@@ -47,7 +47,8 @@ class DemoPipelineTest {
         }
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows")
-                && html.contains("<th>stage 5 (") && html.contains("resolution-scaled baseline at 112 px"), html);
+                && html.contains("<th>stage 5 (") && html.contains("resolution-scaled baseline at 112 px")
+                && html.contains("on each window alone"), html);
 
         try (NDManager m = NDManager.newBaseManager()) {
             double expected = CostCounter.count(Architectures.get("resnet18").create(m, 10, 0), 128).multiplyAdds()
@@ -118,6 +119,7 @@ class DemoPipelineTest {
         assertTrue(text.contains("loaded " + staged.resolve("checkpoints/patch/best.pth")), text);
         assertTrue(text.contains("starting weights: val top-1"), text);
         assertEquals(first.baseline(), refined.baseline());
+        assertTrue(Files.readString(staged.resolve("report.html")).contains("refined on the stage outputs"));
         assertEquals(first.glance().testTop1(), refined.anchorNet().testTop1AtStage()[0], 1e-12);
         Map<String, TorchTensor> packaged = StateDicts.load(staged.resolve("cascade/patch.pth"));
         Map<String, TorchTensor> best = StateDicts.load(staged.resolve("checkpoints/patch-refined/best.pth"));
