@@ -50,8 +50,8 @@ public record DemoSettings(
      * further on the running sums with the glance's logits that the cascade scores, with soft targets from the
      * full-resolution baseline ({@value #STAGE_DISTILLATION} of the loss, temperature {@value #STAGE_TEMPERATURE}), at
      * {@value #STAGE_REFINEMENT_LR} of the fine-tuning rate and one more epoch of patience, keeping the paper's weights
-     * unless an epoch beats them on the stages. (Trained from the pretrained network instead, at the full rate, the stage objective overfit and
-     * lost to the paper's recipe: docs/benchmarks.md.)
+     * unless an epoch beats them on the stages. (Trained from the pretrained network instead, at the full rate, the
+     * stage objective overfit and lost to the paper's recipe: docs/benchmarks.md.)
      */
     public enum PatchRecipe {
         @SerializedName("paper") PAPER,
