@@ -109,8 +109,8 @@ public class RecipeComparison {
     static void print(String recipe, Path dir, List<Seed> rows, List<Integer> missing) {
         System.out.printf(Locale.ROOT, "%n### %s (%s)%s%n%n", recipe, dir, missing.isEmpty() ? ""
                 : " — not finished: seed " + missing);
-        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | distinct frontier points in 0.4–0.9 G"
-                + " ahead (worst margin) | stages 1..5 | engine (MAC ratio) |");
+        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | distinct frontier points"
+                + " in 0.4–0.9 G ahead (worst margin) | stages 1..5 | engine (MAC ratio) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Seed s : rows) {
             StringBuilder st = new StringBuilder();

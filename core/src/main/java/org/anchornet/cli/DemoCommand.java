@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--patch-recipe", defaultValue = "paper", description = "How the patch network is fine-tuned:"
             + " paper (each window alone, as published; default) or stages (the paper's network refined on the"
             + " running sums with the glance that the cascade scores, with soft targets from the full-resolution"
-            + " network, at a tenth of the rate with one more epoch of patience, kept only where it beats the paper's on"
-            + " validation).")
+            + " network, at a tenth of the rate with one more epoch of patience, kept only where it beats the"
+            + " paper's on validation).")
     String patchRecipe;
 
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
