@@ -82,8 +82,7 @@ final class CheckpointFolder implements AutoCloseable {
         if (checkpoint.state().epochsDone() > 0
                 && Checkpoint.bestEpochOf(best()) != checkpoint.state().bestEpoch()) {
             Checkpoint.saveBest(best(), checkpoint);
-            log.println("rewrote " + best() + " from the checkpoint (" + (checkpoint.state().bestEpoch() == 0
-                    ? "the starting weights" : "epoch " + checkpoint.state().bestEpoch()) + ")");
+            log.println("rewrote " + best() + " from the checkpoint (" + checkpoint.state().bestWeights() + ")");
         }
         writeLog(checkpoint.state().history());
     }

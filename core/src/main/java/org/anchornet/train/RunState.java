@@ -65,9 +65,13 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
 
     /** Why the run ended, for its log. */
     String ending(TrainingSettings s) {
-        String since = bestEpoch == 0 ? "the starting weights" : "epoch " + bestEpoch;
         return epochsDone >= s.epochs() ? "all " + s.epochs() + " epochs done"
-                : "stopped after epoch " + epochsDone + ": validation top-1 has not improved on " + since;
+                : "stopped after epoch " + epochsDone + ": validation top-1 has not improved on " + bestWeights();
+    }
+
+    /** Where the best weights come from, for logs: an epoch, or (epoch 0) the starting weights kept. */
+    String bestWeights() {
+        return bestEpoch == 0 ? "the starting weights" : "epoch " + bestEpoch;
     }
 
     Map<String, Object> toMap() {

@@ -142,10 +142,8 @@ public final class TrainingRun implements AutoCloseable {
                 }
                 skipped = trainLoader.skipped() + valLoader.skipped();
             }
-            int bestEpoch = state.state().bestEpoch();
             log.println(state.state().ending(settings) + String.format(Locale.ROOT, "; best validation top-1"
-                    + " %.2f%% (%s)", 100 * state.state().bestTop1(), bestEpoch == 0 ? "the starting weights"
-                    : "epoch " + bestEpoch));
+                    + " %.2f%% (%s)", 100 * state.state().bestTop1(), state.state().bestWeights()));
             log.flush();
             return new Result(state.state().history(), state.state().bestTop1(), state.state().bestEpoch(),
                     folder.best(), folder.checkpoint(), skipped);

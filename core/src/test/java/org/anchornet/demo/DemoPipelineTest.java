@@ -18,6 +18,7 @@ import org.anchornet.engine.CascadeConfig;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
+import org.anchornet.testing.Folders;
 import org.anchornet.torchio.StateDicts;
 import org.anchornet.torchio.TorchTensor;
 import org.junit.jupiter.api.Test;
@@ -110,7 +111,7 @@ class DemoPipelineTest {
         // The stage recipe on the same networks: only its refinement trains, starting from the paper's patch
         // network, and the cascade carries the refined weights.
         Path staged = tmp.resolve("stages");
-        copyTree(out.resolve("checkpoints"), staged.resolve("checkpoints"));
+        Folders.copyTree(out.resolve("checkpoints"), staged.resolve("checkpoints"));
         StringWriter stageLog = new StringWriter();
         DemoSummary refined = new DemoPipeline(tiny(staged).patchRecipe(DemoSettings.PatchRecipe.STAGES).build(),
                 new PrintWriter(stageLog, true)).run();
@@ -125,14 +126,5 @@ class DemoPipelineTest {
         Map<String, TorchTensor> best = StateDicts.load(staged.resolve("checkpoints/patch-refined/best.pth"));
         assertEquals(best.keySet(), packaged.keySet());
         best.forEach((k, v) -> assertArrayEquals(v.toDoubleArray(), packaged.get(k).toDoubleArray(), 0, k));
-    }
-
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        Files.createDirectories(to.getParent());
-        try (var paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()));
-            }
-        }
     }
 }

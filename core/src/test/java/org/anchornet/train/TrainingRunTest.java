@@ -16,6 +16,7 @@ import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.data.ImageDecoder;
+import org.anchornet.testing.Folders;
 import org.anchornet.torchio.StateDicts;
 import org.anchornet.torchio.TorchReader;
 import org.anchornet.torchio.TorchTensor;
@@ -144,20 +145,6 @@ class TrainingRunTest {
         }
     }
 
-    /** Copies a folder tree (the disk state at an instant). */
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
     /** The log's rows without the timing columns, which differ from run to run. */
     private static List<String> results(Path dir) throws java.io.IOException {
         return Files.readAllLines(dir.resolve("train_log.csv")).stream()
@@ -182,7 +169,7 @@ class TrainingRunTest {
             // every instant of the first epoch's writes: checkpoint, best.pth, log, each half and fully done
             if (target.startsWith(straight.toAbsolutePath()) && moments.size() < 6) {
                 Path copy = tmp.resolve("moment-" + moments.size());
-                copyTree(straight, copy);
+                Folders.copyTree(straight, copy);
                 moments.add(copy);
             }
         });
