@@ -63,7 +63,8 @@ final class DemoCommand implements Callable<Integer> {
             + " paper (each window alone, as published; default) or stages (the paper's network refined on the"
             + " running sums with the glance that the cascade scores, with soft targets from the full-resolution"
             + " network, at a tenth of the rate with one more epoch of patience, kept only where it beats the"
-            + " paper's on validation).")
+            + " paper's on validation) or stages-cross-fit (the same refinement, with each training canvas's glance"
+            + " logits from one of two glance networks fine-tuned without its half of the training canvases).")
     String patchRecipe;
 
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"

@@ -51,20 +51,28 @@ public record DemoSettings(
      * full-resolution baseline ({@value #STAGE_DISTILLATION} of the loss, temperature {@value #STAGE_TEMPERATURE}), at
      * {@value #STAGE_REFINEMENT_LR} of the fine-tuning rate and one more epoch of patience, keeping the paper's weights
      * unless an epoch beats them on the stages. (Trained from the pretrained network instead, at the full rate, the
-     * stage objective overfit and lost to the paper's recipe: docs/benchmarks.md.)
+     * stage objective overfit and lost to the paper's recipe: docs/benchmarks.md.) The cross-fitted form refines the
+     * same way, but the training stages take their glance logits from {@value #CROSS_FIT_FOLDS} glance networks each
+     * fine-tuned without one fold of the training canvases, so that no training image's glance has seen it.
      */
     public enum PatchRecipe {
         @SerializedName("paper") PAPER,
-        @SerializedName("stages") STAGES;
+        @SerializedName("stages") STAGES,
+        @SerializedName("stages-cross-fit") STAGES_CROSS_FIT;
 
         public static PatchRecipe parse(String name) {
             return switch (name) {
                 case "paper" -> PAPER;
                 case "stages" -> STAGES;
-                default -> throw new IllegalArgumentException("the patch recipe is paper or stages, got " + name);
+                case "stages-cross-fit" -> STAGES_CROSS_FIT;
+                default -> throw new IllegalArgumentException("the patch recipe is paper, stages or stages-cross-fit,"
+                        + " got " + name);
             };
         }
     }
+
+    /** How many folds of the training canvases the cross-fitted stage recipe's glance networks leave out. */
+    public static final int CROSS_FIT_FOLDS = 2;
 
     /** Weight of the soft-target term in the stages recipe. */
     public static final double STAGE_DISTILLATION = 0.5;

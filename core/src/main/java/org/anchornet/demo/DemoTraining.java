@@ -3,7 +3,9 @@ package org.anchornet.demo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
@@ -75,7 +77,9 @@ final class DemoTraining {
 
     /**
      * The patch network by the run's recipe: the paper's; or the paper's refined on the stages (its own checkpoint
-     * folder), which starts from the paper's weights and keeps them unless an epoch beats them on the stages.
+     * folder), which starts from the paper's weights and keeps them unless an epoch beats them on the stages; the
+     * cross-fitted refinement first fine-tunes one glance network per fold of the training canvases, without that
+     * fold.
      */
     private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
         steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
@@ -84,12 +88,22 @@ final class DemoTraining {
         if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
             return paper;
         }
+        List<Path> foldGlances = new ArrayList<>();
+        boolean crossFit = s.patchRecipe() == DemoSettings.PatchRecipe.STAGES_CROSS_FIT;
+        for (int f = 0; crossFit && f < DemoSettings.CROSS_FIT_FOLDS; f++) {
+            int[] rows = TrainingSettings.StageTargets.outOfFold(train.size(), f, DemoSettings.CROSS_FIT_FOLDS);
+            steps.announce("fine-tuning glance network " + (f + 1) + " of " + DemoSettings.CROSS_FIT_FOLDS + " on the "
+                    + rows.length + " training canvases outside its fold (cross-fitting)");
+            foldGlances.add(fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
+                    .patchSize(glanceSize()), "glance-fold-" + f, train.select(rows)));
+        }
         steps.announce("refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
-                + " windows, running sums) with soft targets from the full-resolution network");
+                + " windows, running sums) with soft targets from the full-resolution network"
+                + (crossFit ? ", each training canvas with the glance of the fold network that did not see it" : ""));
         return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.fineTune()), paper)
                 .anchorNet(anchor).topK(s.topK()).iou(s.iou()).keepStart(true)
                 .stageTargets(new TrainingSettings.StageTargets(glance, baseline, DemoSettings.STAGE_DISTILLATION,
-                        DemoSettings.STAGE_TEMPERATURE)), "patch-refined");
+                        DemoSettings.STAGE_TEMPERATURE, foldGlances)), crossFit ? "patch-cross-fit" : "patch-refined");
     }
 
     /** Test top-1 of a network trained in a mode (the baseline, a resolution-scaled one). */
@@ -118,8 +132,12 @@ final class DemoTraining {
     }
 
     private Path fit(TrainingSettings.Builder b, String folder) throws IOException {
+        return fit(b, folder, train);
+    }
+
+    private Path fit(TrainingSettings.Builder b, String folder, ImageDataset trainOn) throws IOException {
         try (TrainingRun run = new TrainingRun(common(b, folder).build(), log)) {
-            return run.fit(train, val).best();
+            return run.fit(trainOn, val).best();
         }
     }
 }

@@ -33,9 +33,13 @@ final class HtmlReport {
                 + " baseline's multiply-adds), scored on the test canvases. Every downstream network starts from the"
                 + " same pretraining and is fine-tuned with the same recipe at its own input; %s.</p>",
                 first.budgetGmacs(), 100 * first.settings().budgetFraction(),
-                first.settings().patchRecipe() == DemoSettings.PatchRecipe.PAPER
-                        ? "the patch network as in the paper, on each window alone"
-                        : "the patch network is then refined on the stage outputs (--patch-recipe stages)"));
+                switch (first.settings().patchRecipe()) {
+                    case PAPER -> "the patch network as in the paper, on each window alone";
+                    case STAGES -> "the patch network is then refined on the stage outputs (--patch-recipe stages)";
+                    case STAGES_CROSS_FIT -> "the patch network is then refined on the stage outputs, with glance"
+                            + " logits from networks that did not see the training canvas (--patch-recipe"
+                            + " stages-cross-fit)";
+                }));
         html.append("<h2>Test top-1 and cost</h2><table><tr><th>method</th><th>top-1 (%)</th><th>G multiply-adds"
                 + "</th><th>share of the baseline</th></tr>");
         for (Headline.Row r : h.rows()) {

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.anchornet.localize.Glance;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.TorchModule;
@@ -23,6 +26,7 @@ final class StageObjective implements AutoCloseable {
     private final NDManager manager;
     private final TorchModule glance;
     private final TorchModule teacher;
+    private final List<TorchModule> foldGlances; // empty unless cross-fitted
     private final int patchSize;
     private final int topK;
     private final double distillation;
@@ -36,6 +40,12 @@ final class StageObjective implements AutoCloseable {
                     t.glance());
             this.teacher = Architectures.get(settings.arch()).loadForInference(manager, settings.numClasses(),
                     t.teacher());
+            List<TorchModule> folds = new ArrayList<>();
+            for (Path weights : t.foldGlances()) {
+                folds.add(Architectures.get(settings.arch()).loadForInference(manager, settings.numClasses(),
+                        weights));
+            }
+            this.foldGlances = List.copyOf(folds);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -49,12 +59,42 @@ final class StageObjective implements AutoCloseable {
     /** What the frozen networks give for a batch of whole images: the glance's logits and the teacher's. */
     record Frozen(NDArray glanceLogits, NDArray teacherLogits) {}
 
-    /** The frozen networks on N whole images (no gradients); the arrays live in the images' manager. */
-    Frozen frozen(NDArray images, boolean needTeacher) {
+    /**
+     * The frozen networks on N whole images (no gradients); the arrays live in the images' manager. With the images'
+     * indices in the training set and fold glances, each image's glance logits come from the fold network that did
+     * not see it; without indices (validation), from the deployed glance.
+     */
+    Frozen frozen(NDArray images, int[] trainingIndices, boolean needTeacher) {
         ParameterStore store = new ParameterStore(images.getManager(), false);
-        NDArray g = last(glance.forward(store, new NDList(Glance.resize(images, patchSize)), false));
+        NDArray small = Glance.resize(images, patchSize);
+        NDArray g;
+        if (trainingIndices == null || foldGlances.isEmpty()) {
+            g = last(glance.forward(store, new NDList(small), false));
+        } else {
+            List<NDArray> byFold = new ArrayList<>();
+            for (TorchModule fold : foldGlances) {
+                byFold.add(last(fold.forward(store, new NDList(small), false)));
+            }
+            g = outOfFold(byFold, trainingIndices);
+        }
         NDArray t = needTeacher && distillation > 0 ? last(teacher.forward(store, new NDList(images), false)) : null;
         return new Frozen(g.stopGradient(), t == null ? null : t.stopGradient());
+    }
+
+    /** Row i of {@code foldLogits[foldOf(indices[i])]}: every image's logits from the network that did not see it. */
+    static NDArray outOfFold(List<NDArray> foldLogits, int[] indices) {
+        int folds = foldLogits.size();
+        NDArray picked = null;
+        for (int f = 0; f < folds; f++) {
+            float[] mask = new float[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                mask[i] = TrainingSettings.StageTargets.foldOf(indices[i], folds) == f ? 1 : 0;
+            }
+            NDArray logits = foldLogits.get(f);
+            NDArray part = logits.mul(logits.getManager().create(mask).expandDims(1));
+            picked = picked == null ? part : picked.add(part);
+        }
+        return picked;
     }
 
     /**

@@ -231,7 +231,7 @@ public final class TrainingRun implements AutoCloseable {
                 if (batch.size() == 0) {
                     continue;
                 }
-                StepFigures step = step(batch.images(), batch.labels(), epoch, batches);
+                StepFigures step = step(batch.images(), batch.labels(), batch.indices(), epoch, batches);
                 lossSum += step.loss() * step.counted();
                 correct += step.correct();
                 seen += step.counted();
@@ -257,15 +257,16 @@ public final class TrainingRun implements AutoCloseable {
      * backward, update; one scope for the step's arrays. For timing training steps without a data set.
      */
     public StepFigures trainStep(ImageBatch images, int[] labels) {
-        return step(images, labels, 0, 0);
+        return step(images, labels, null, 0, 0);
     }
 
-    private StepFigures step(ImageBatch images, int[] labelArray, int epoch, int stepIndex) {
+    /** {@code indices}: the images' places in the training set (they choose cross-fitted glances), or null. */
+    private StepFigures step(ImageBatch images, int[] labelArray, int[] indices, int epoch, int stepIndex) {
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDArray x = images.toNDArray(scope);
             NDArray y = scope.create(java.util.Arrays.stream(labelArray).asLongStream().toArray());
             NDArray inputs = trainingInputs(x);
-            StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, true);
+            StageObjective.Frozen frozen = stages == null ? null : stages.frozen(x, indices, true);
             NDArray labels = y;
             if (settings.mode() == TrainingSettings.Mode.PATCH) {
                 y = y.repeat(0, settings.topK());
@@ -362,7 +363,7 @@ public final class TrainingRun implements AutoCloseable {
     private NDArray evaluationLogits(NDArray x) {
         if (stages != null) {
             NDList out = trainer.evaluate(new NDList(trainingInputs(x)));
-            return stages.stageLogits(stages.frozen(x, false).glanceLogits(), out.get(out.size() - 1))
+            return stages.stageLogits(stages.frozen(x, null, false).glanceLogits(), out.get(out.size() - 1))
                     .reshape(x.getShape().get(0) * settings.topK(), -1);
         }
         NDArray inputs = switch (settings.mode()) {

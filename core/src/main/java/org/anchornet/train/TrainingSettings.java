@@ -53,18 +53,48 @@ public record TrainingSettings(
      * teacher (the converged full-resolution network) mixed in; validation scores the same stage outputs. Absent, the
      * paper's recipe: every window alone with its image's label, validated on five crops.
      *
+     * <p>With {@code foldGlances} (cross-fitting, beyond the paper), the training stages take their glance logits
+     * from networks that never saw the image: training image i gets those of {@code foldGlances[i mod K]}, a glance
+     * network fine-tuned on the other folds ({@link #outOfFold}). The glance the cascade deploys has seen every
+     * training image, so on them it is more often right than it will be on new images, and the patch network would
+     * learn to complete a glance better than the real one. Validation uses the deployed glance.
+     *
      * @param glance the glance network's weights (the cascade's stage 1)
      * @param teacher the full-resolution network whose softened predictions are the soft targets
      * @param distillation weight of the soft-target term in [0, 1] (0: labels only)
      * @param temperature softening of both distributions in the soft-target term (its gradient is scaled by T²)
+     * @param foldGlances empty, or K ≥ 2 glance networks, network f fine-tuned without fold f of the training images
      */
-    public record StageTargets(Path glance, Path teacher, double distillation, double temperature) {
+    public record StageTargets(Path glance, Path teacher, double distillation, double temperature,
+            List<Path> foldGlances) {
         public StageTargets {
             if (glance == null || teacher == null || !(distillation >= 0 && distillation <= 1)
                     || !(temperature > 0)) {
                 throw new IllegalArgumentException("stage targets need the glance and teacher weights, a soft-target"
                         + " weight in [0, 1] and a positive temperature");
             }
+            foldGlances = List.copyOf(foldGlances);
+            if (foldGlances.size() == 1) {
+                throw new IllegalArgumentException("cross-fitting needs at least two fold glance networks, got one");
+            }
+        }
+
+        /** The deployed glance for every image. */
+        public StageTargets(Path glance, Path teacher, double distillation, double temperature) {
+            this(glance, teacher, distillation, temperature, List.of());
+        }
+
+        /** The fold of training image {@code index} among {@code folds}. */
+        public static int foldOf(int index, int folds) {
+            return index % folds;
+        }
+
+        /** The training images fold {@code fold}'s glance network is fine-tuned on: every one outside that fold. */
+        public static int[] outOfFold(int size, int fold, int folds) {
+            if (folds < 2 || fold < 0 || fold >= folds) {
+                throw new IllegalArgumentException("fold " + fold + " of " + folds + " does not exist");
+            }
+            return java.util.stream.IntStream.range(0, size).filter(i -> foldOf(i, folds) != fold).toArray();
         }
     }
 
@@ -172,6 +202,9 @@ public record TrainingSettings(
             m.put("patch_objective", "stages");
             m.put("distillation", t.distillation());
             m.put("temperature", t.temperature());
+            if (!t.foldGlances().isEmpty()) {
+                m.put("cross_fit_folds", (long) t.foldGlances().size());
+            }
         });
         if (keepStart) { // likewise only when set
             m.put("keep_start", true);

@@ -126,5 +126,23 @@ class DemoPipelineTest {
         Map<String, TorchTensor> best = StateDicts.load(staged.resolve("checkpoints/patch-refined/best.pth"));
         assertEquals(best.keySet(), packaged.keySet());
         best.forEach((k, v) -> assertArrayEquals(v.toDoubleArray(), packaged.get(k).toDoubleArray(), 0, k));
+
+        // Cross-fitted: two glance networks, each on the training canvases outside its fold, then the refinement.
+        Path crossed = tmp.resolve("cross-fit");
+        Folders.copyTree(out.resolve("checkpoints"), crossed.resolve("checkpoints"));
+        StringWriter crossLog = new StringWriter();
+        new DemoPipeline(tiny(crossed).patchRecipe(DemoSettings.PatchRecipe.STAGES_CROSS_FIT).build(),
+                new PrintWriter(crossLog, true)).run();
+        String crossText = crossLog.toString();
+        assertEquals(3, crossText.split("epoch 1/1  lr", -1).length - 1, "two fold glances and the refinement:\n"
+                + crossText);
+        assertTrue(crossText.contains("on the 16 training canvases outside its fold"), crossText);
+        for (String folder : List.of("glance-fold-0", "glance-fold-1", "patch-cross-fit")) {
+            assertTrue(Files.exists(crossed.resolve("checkpoints/" + folder + "/best.pth")), folder);
+        }
+        assertTrue(Files.readString(crossed.resolve("report.html")).contains("did not see the training canvas"));
+        Map<String, TorchTensor> crossPackaged = StateDicts.load(crossed.resolve("cascade/patch.pth"));
+        StateDicts.load(crossed.resolve("checkpoints/patch-cross-fit/best.pth")).forEach((k, v) ->
+                assertArrayEquals(v.toDoubleArray(), crossPackaged.get(k).toDoubleArray(), 0, k));
     }
 }

@@ -1,6 +1,8 @@
 package org.anchornet.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,5 +17,17 @@ class DemoSettingsTest {
         // a cosine recipe (no patience) stays one: patience would turn it into the plateau schedule
         assertEquals(DemoSettings.Recipe.cosine(4, 0.001), DemoSettings.stageRefinement(DemoSettings.Recipe.cosine(4,
                 0.01)));
+    }
+
+    @Test
+    void everyPatchRecipeParsesFromTheNameItIsRecordedUnder() throws Exception {
+        for (DemoSettings.PatchRecipe r : DemoSettings.PatchRecipe.values()) {
+            String recorded = DemoSettings.PatchRecipe.class.getField(r.name())
+                    .getAnnotation(com.google.gson.annotations.SerializedName.class).value();
+            assertEquals(r, DemoSettings.PatchRecipe.parse(recorded));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DemoSettings.PatchRecipe.parse("cross-fit"));
+        assertTrue(e.getMessage().contains("stages-cross-fit"), e.getMessage());
     }
 }

@@ -76,6 +76,83 @@ class StageObjectiveTest {
     }
 
     @Test
+    void outOfFoldPicksEveryImagesRowFromTheNetworkOfItsFold() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray fold0 = m.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
+            NDArray fold1 = m.create(new float[] {-1, -2, -3, -4, -5, -6}, new Shape(3, 2));
+            // training indices 4, 7, 10: folds 0, 1, 0 of two
+            NDArray picked = StageObjective.outOfFold(List.of(fold0, fold1), new int[] {4, 7, 10});
+            assertArrayEquals(new float[] {1, 2, -3, -4, 5, 6}, picked.toFloatArray(), 0);
+        }
+    }
+
+    @Test
+    void foldsSplitTheTrainingImagesAndEachFoldNetworkLeavesItsOwnOut() {
+        int[] without0 = TrainingSettings.StageTargets.outOfFold(7, 0, 2);
+        int[] without1 = TrainingSettings.StageTargets.outOfFold(7, 1, 2);
+        assertArrayEquals(new int[] {1, 3, 5}, without0);
+        assertArrayEquals(new int[] {0, 2, 4, 6}, without1);
+        for (int i : without0) {
+            assertTrue(TrainingSettings.StageTargets.foldOf(i, 2) != 0);
+        }
+        assertThrows(IllegalArgumentException.class, () -> TrainingSettings.StageTargets.outOfFold(7, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> new TrainingSettings.StageTargets(Path.of("g"),
+                Path.of("t"), 0.5, 2, List.of(Path.of("only-one"))));
+    }
+
+    /**
+     * Cross-fitting: in training steps an image's glance logits are those of the fold network that did not see it;
+     * validation (no training indices) uses the deployed glance; the checkpoint records the folds.
+     */
+    @Test
+    void crossFittedStagesTakeTheGlanceOfTheFoldThatDidNotSeeTheImage() throws Exception {
+        ImageDataset train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
+        ImageDataset val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
+        List<Double> ignored = new ArrayList<>();
+        TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.ANCHORNET, tmp.resolve("anchor")).epochs(1)
+                .build(), train, val, ignored);
+        List<Path> glances = new ArrayList<>();
+        for (String name : List.of("glance", "fold-0", "fold-1")) {
+            int[] rows = name.equals("glance") ? java.util.stream.IntStream.range(0, 8).toArray()
+                    : TrainingSettings.StageTargets.outOfFold(8, name.endsWith("0") ? 0 : 1, 2);
+            TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.RESIZED, tmp.resolve(name)).epochs(1)
+                    .build(), train.select(rows), val, ignored);
+            glances.add(tmp.resolve(name + "/best.pth"));
+        }
+        TrainingSettings settings = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("patch")).epochs(2)
+                .lr(0.01).anchorNet(tmp.resolve("anchor/best.pth")).stageTargets(new TrainingSettings.StageTargets(
+                        glances.get(0), glances.get(0), 0.5, 1, glances.subList(1, 3))).build();
+        try (NDManager m = NDManager.newBaseManager(); StageObjective objective = new StageObjective(m, settings)) {
+            List<float[]> images = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                images.add(org.anchornet.data.Transforms.toNormalizedChw(train.load(i).image()));
+            }
+            NDArray x = org.anchornet.data.ImageBatch.pack(images).toNDArray(m);
+            float[][] own = new float[3][];
+            for (int g = 0; g < 3; g++) {
+                own[g] = org.anchornet.model.Architectures.get("resnet18").loadForInference(m, 10, glances.get(g))
+                        .forward(new ai.djl.training.ParameterStore(m, false), new ai.djl.ndarray.NDList(
+                                org.anchornet.localize.Glance.resize(x, settings.patchSize())), false)
+                        .singletonOrThrow().toFloatArray();
+            }
+            assertTrue(!java.util.Arrays.equals(own[1], own[2]), "the fold networks differ");
+            float[] training = objective.frozen(x, new int[] {0, 1, 2, 3}, false).glanceLogits().toFloatArray();
+            float[] validation = objective.frozen(x, null, false).glanceLogits().toFloatArray();
+            assertArrayEquals(own[0], validation, 1e-5f);
+            for (int i = 0; i < 4; i++) { // image i is in fold i mod 2
+                float[] expected = java.util.Arrays.copyOfRange(own[1 + i % 2], i * 10, i * 10 + 10);
+                assertArrayEquals(expected, java.util.Arrays.copyOfRange(training, i * 10, i * 10 + 10), 1e-5f,
+                        "image " + i);
+            }
+        }
+        List<Double> losses = new ArrayList<>();
+        String log = TrainingRunTest.run(settings, train, val, losses);
+        assertEquals(2, losses.size(), log);
+        Map<?, ?> config = (Map<?, ?>) TorchReader.readDict(tmp.resolve("patch/checkpoint.pth")).get("config");
+        assertEquals(2L, ((Number) config.get("cross_fit_folds")).longValue(), "the checkpoint records the folds");
+    }
+
+    @Test
     void stageTargetsAreForPatchTrainingOnly() {
         TrainingSettings.StageTargets t = new TrainingSettings.StageTargets(Path.of("g"), Path.of("t"), 0.5, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingRunTest.tiny(
