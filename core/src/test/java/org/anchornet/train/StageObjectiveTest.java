@@ -55,13 +55,9 @@ class StageObjectiveTest {
     void aPatchNetworkTrainsOnTheStagesAndValidatesOnThem() throws Exception {
         ImageDataset train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
         ImageDataset val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
-        List<Double> ignored = new ArrayList<>();
-        TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.ANCHORNET, tmp.resolve("anchor")).epochs(1)
-                .build(), train, val, ignored);
-        TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.RESIZED, tmp.resolve("glance")).epochs(1)
-                .build(), train, val, ignored);
-        TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.FULL, tmp.resolve("full")).epochs(1).build(),
-                train, val, ignored);
+        oneEpoch(TrainingSettings.Mode.ANCHORNET, "anchor", train, val);
+        oneEpoch(TrainingSettings.Mode.RESIZED, "glance", train, val);
+        oneEpoch(TrainingSettings.Mode.FULL, "full", train, val);
         // the frozen glance adds its logits to every stage, so the patch network starts at a lower rate than alone
         TrainingSettings settings = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("patch")).epochs(5)
                 .lr(0.01).anchorNet(tmp.resolve("anchor/best.pth")).stageTargets(new TrainingSettings.StageTargets(
@@ -108,16 +104,11 @@ class StageObjectiveTest {
     void crossFittedStagesTakeTheGlanceOfTheFoldThatDidNotSeeTheImage() throws Exception {
         ImageDataset train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
         ImageDataset val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
-        List<Double> ignored = new ArrayList<>();
-        TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.ANCHORNET, tmp.resolve("anchor")).epochs(1)
-                .build(), train, val, ignored);
-        List<Path> glances = new ArrayList<>();
-        for (String name : List.of("glance", "fold-0", "fold-1")) {
-            int[] rows = name.equals("glance") ? java.util.stream.IntStream.range(0, 8).toArray()
-                    : TrainingSettings.StageTargets.outOfFold(8, name.endsWith("0") ? 0 : 1, 2);
-            TrainingRunTest.run(TrainingRunTest.tiny(TrainingSettings.Mode.RESIZED, tmp.resolve(name)).epochs(1)
-                    .build(), train.select(rows), val, ignored);
-            glances.add(tmp.resolve(name + "/best.pth"));
+        oneEpoch(TrainingSettings.Mode.ANCHORNET, "anchor", train, val);
+        List<Path> glances = new ArrayList<>(List.of(oneEpoch(TrainingSettings.Mode.RESIZED, "glance", train, val)));
+        for (int fold = 0; fold < 2; fold++) {
+            glances.add(oneEpoch(TrainingSettings.Mode.RESIZED, "fold-" + fold,
+                    train.select(TrainingSettings.StageTargets.outOfFold(8, fold, 2)), val));
         }
         TrainingSettings settings = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("patch")).epochs(2)
                 .lr(0.01).anchorNet(tmp.resolve("anchor/best.pth")).stageTargets(new TrainingSettings.StageTargets(
@@ -150,6 +141,14 @@ class StageObjectiveTest {
         assertEquals(2, losses.size(), log);
         Map<?, ?> config = (Map<?, ?>) TorchReader.readDict(tmp.resolve("patch/checkpoint.pth")).get("config");
         assertEquals(2L, ((Number) config.get("cross_fit_folds")).longValue(), "the checkpoint records the folds");
+    }
+
+    /** One epoch of a tiny run in {@code folder}; its best weights. */
+    private Path oneEpoch(TrainingSettings.Mode mode, String folder, ImageDataset train, ImageDataset val)
+            throws Exception {
+        TrainingRunTest.run(TrainingRunTest.tiny(mode, tmp.resolve(folder)).epochs(1).build(), train, val,
+                new ArrayList<>());
+        return tmp.resolve(folder).resolve("best.pth");
     }
 
     @Test
