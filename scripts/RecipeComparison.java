@@ -18,7 +18,8 @@ import java.util.Locale;
  * java -cp "core/target/anchornet.jar:core/target/lib/*" scripts/RecipeComparison.java \
  *     paper=/work/exp/paper refined=/work/exp/refined [seeds=0,1,2]
  * </pre>
- * Each folder holds seed-N/summary.json (the demo's summary of one seed). Missing seeds are listed, not guessed.
+ * Each folder holds seed-N/summary.json (the demo's summary of one seed). Missing seeds are listed, not guessed. Every
+ * recipe after the first is also compared with the first at the same budgets of the demo's sweep.
  */
 public class RecipeComparison {
     static final double FRONTIER_LO = 0.4;
@@ -56,6 +57,52 @@ public class RecipeComparison {
             }
             print(recipes.get(r), dirs.get(r), rows, missing);
         }
+        for (int r = 1; r < recipes.size(); r++) {
+            sameBudgets(recipes.get(0), dirs.get(0), recipes.get(r), dirs.get(r), seeds);
+        }
+    }
+
+    /**
+     * A recipe against the first one at the same budgets of the demo's sweep (both fit on validation under each
+     * budget, scored on test), for the budgets between 0.4 and 0.9 G: accuracy difference and both test costs.
+     */
+    static void sameBudgets(String refName, Path refDir, String name, Path dir, List<Integer> seeds)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "%n### %s against %s at the same budgets (test top-1 difference, points;"
+                + " test G of each)%n%n", name, refName);
+        for (int s : seeds) {
+            Path a = refDir.resolve("seed-" + s).resolve("summary.json");
+            Path b = dir.resolve("seed-" + s).resolve("summary.json");
+            if (!Files.isRegularFile(a) || !Files.isRegularFile(b)) {
+                continue;
+            }
+            JsonArray ref = frontier(a);
+            JsonArray mine = frontier(b);
+            StringBuilder line = new StringBuilder("seed " + s + ":");
+            int ahead = 0;
+            int count = 0;
+            double sum = 0;
+            for (int i = 0; i < Math.min(ref.size(), mine.size()); i++) {
+                JsonObject p = ref.get(i).getAsJsonObject();
+                JsonObject q = mine.get(i).getAsJsonObject();
+                double budget = p.get("budget_gmacs").getAsDouble();
+                if (budget < FRONTIER_LO || budget > FRONTIER_HI) {
+                    continue;
+                }
+                double d = 100 * (q.get("test_top1").getAsDouble() - p.get("test_top1").getAsDouble());
+                line.append(String.format(Locale.ROOT, " %.2f G: %+.2f (%.3f vs %.3f);", budget, d,
+                        q.get("test_gmacs").getAsDouble(), p.get("test_gmacs").getAsDouble()));
+                count++;
+                sum += d;
+                ahead += d > 0 ? 1 : 0;
+            }
+            System.out.printf(Locale.ROOT, "%s ahead at %d of %d, mean %+.2f%n", line, ahead, count, sum / count);
+        }
+    }
+
+    static JsonArray frontier(Path summary) throws Exception {
+        return JsonParser.parseString(Files.readString(summary)).getAsJsonObject().getAsJsonObject("frontier")
+                .getAsJsonArray("anchornet");
     }
 
     static Seed read(int seed, JsonObject d) {
