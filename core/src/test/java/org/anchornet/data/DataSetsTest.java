@@ -23,6 +23,24 @@ class DataSetsTest {
     }
 
     @Test
+    void aSelectionIsTheChosenItemsInOrderWithTheirOwnLabelsIdsAndPixels() throws Exception {
+        ClutteredFashionMnist all = new ClutteredFashionMnist(sample(), ClutteredFashionMnist.Split.TRAIN, 10,
+                ClutteredFashionMnist.Config.defaults(3));
+        int[] chosen = {7, 2, 5};
+        ImageDataset some = all.select(chosen);
+        chosen[0] = 0; // the selection keeps its own copy
+        assertEquals(3, some.size());
+        assertEquals(all.classNames(), some.classNames());
+        int[] expected = {7, 2, 5};
+        for (int i = 0; i < 3; i++) {
+            assertEquals(all.label(expected[i]), some.label(i));
+            assertEquals(all.id(expected[i]), some.id(i));
+            assertArrayEquals(all.load(expected[i]).image().pixels(), some.load(i).image().pixels());
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> all.select(new int[] {10}));
+    }
+
+    @Test
     void readsGzippedIdx() throws Exception {
         FashionMnist data = sample();
         assertEquals(60, data.train().size());
