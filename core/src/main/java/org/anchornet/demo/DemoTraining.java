@@ -88,9 +88,10 @@ final class DemoTraining {
         if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
             return paper;
         }
-        List<Path> foldGlances = new ArrayList<>();
         boolean crossFit = s.patchRecipe() == DemoSettings.PatchRecipe.STAGES_CROSS_FIT;
-        for (int f = 0; crossFit && f < DemoSettings.CROSS_FIT_FOLDS; f++) {
+        List<Path> foldGlances = new ArrayList<>();
+        int folds = crossFit ? DemoSettings.CROSS_FIT_FOLDS : 0;
+        for (int f = 0; f < folds; f++) {
             int[] rows = TrainingSettings.StageTargets.outOfFold(train.size(), f, DemoSettings.CROSS_FIT_FOLDS);
             steps.announce("fine-tuning glance network " + (f + 1) + " of " + DemoSettings.CROSS_FIT_FOLDS + " on the "
                     + rows.length + " training canvases outside its fold (cross-fitting)");

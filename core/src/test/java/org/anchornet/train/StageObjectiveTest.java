@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.anchornet.data.ClutteredFashionMnist;
+import org.anchornet.data.ImageBatch;
 import org.anchornet.data.ImageDataset;
+import org.anchornet.data.Transforms;
+import org.anchornet.localize.Glance;
+import org.anchornet.model.Architectures;
 import org.anchornet.torchio.TorchReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,23 +123,23 @@ class StageObjectiveTest {
         try (NDManager m = NDManager.newBaseManager(); StageObjective objective = new StageObjective(m, settings)) {
             List<float[]> images = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                images.add(org.anchornet.data.Transforms.toNormalizedChw(train.load(i).image()));
+                images.add(Transforms.toNormalizedChw(train.load(i).image()));
             }
-            NDArray x = org.anchornet.data.ImageBatch.pack(images).toNDArray(m);
+            NDArray x = ImageBatch.pack(images).toNDArray(m);
             float[][] own = new float[3][];
             for (int g = 0; g < 3; g++) {
-                own[g] = org.anchornet.model.Architectures.get("resnet18").loadForInference(m, 10, glances.get(g))
-                        .forward(new ai.djl.training.ParameterStore(m, false), new ai.djl.ndarray.NDList(
-                                org.anchornet.localize.Glance.resize(x, settings.patchSize())), false)
+                own[g] = Architectures.get("resnet18").loadForInference(m, 10, glances.get(g))
+                        .forward(new ParameterStore(m, false), new NDList(
+                                Glance.resize(x, settings.patchSize())), false)
                         .singletonOrThrow().toFloatArray();
             }
-            assertTrue(!java.util.Arrays.equals(own[1], own[2]), "the fold networks differ");
+            assertTrue(!Arrays.equals(own[1], own[2]), "the fold networks differ");
             float[] training = objective.frozen(x, new int[] {0, 1, 2, 3}, false).glanceLogits().toFloatArray();
             float[] validation = objective.frozen(x, null, false).glanceLogits().toFloatArray();
             assertArrayEquals(own[0], validation, 1e-5f);
             for (int i = 0; i < 4; i++) { // image i is in fold i mod 2
-                float[] expected = java.util.Arrays.copyOfRange(own[1 + i % 2], i * 10, i * 10 + 10);
-                assertArrayEquals(expected, java.util.Arrays.copyOfRange(training, i * 10, i * 10 + 10), 1e-5f,
+                float[] expected = Arrays.copyOfRange(own[1 + i % 2], i * 10, i * 10 + 10);
+                assertArrayEquals(expected, Arrays.copyOfRange(training, i * 10, i * 10 + 10), 1e-5f,
                         "image " + i);
             }
         }
