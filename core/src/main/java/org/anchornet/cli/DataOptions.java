@@ -21,7 +21,7 @@ final class DataOptions {
     Path data;
 
     @Option(names = "--fashion-mnist-dir", description = "Folder with Fashion-MNIST's IDX files (else"
-            + " $FASHION_MNIST_DIR, Debian's dataset-fashion-mnist, or a download into ~/.cache/anchornet).")
+            + " $FASHION_MNIST_DIR, or Debian's dataset-fashion-mnist).")
     Path fashionMnistDir;
 
     @Option(names = "--train-size", defaultValue = "6000", description = "Cluttered training canvases (default"
@@ -70,8 +70,7 @@ final class DataOptions {
             return new ImageFolder(dir);
         }
         if (fashion == null) {
-            Path cache = Path.of(System.getProperty("user.home"), ".cache", "anchornet", "fashion-mnist");
-            fashion = FashionMnist.locate(fashionMnistDir, cache);
+            fashion = FashionMnist.locate(fashionMnistDir);
         }
         if (!name.equals("test")) {
             ClutteredFashionMnist.checkDisjoint(trainSize, valSize, fashion);

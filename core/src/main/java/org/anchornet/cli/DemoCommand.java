@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean fresh;
 
     @Option(names = "--fashion-mnist-dir", description = "Fashion-MNIST IDX folder (else $FASHION_MNIST_DIR,"
-            + " Debian's dataset-fashion-mnist, or a download).")
+            + " or Debian's dataset-fashion-mnist).")
     Path fashionMnistDir;
 
     @Option(names = "--train-size", converter = Converters.PositiveInt.class, description = "Training canvases.")

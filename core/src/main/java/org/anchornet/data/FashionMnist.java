@@ -4,28 +4,21 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.anchornet.io.AtomicFiles;
 
 /**
  * Zalando's Fashion-MNIST: 60,000 training and 10,000 test images, 28×28 grayscale, 10 classes, read from the IDX
  * files (gzipped or not). Looked for in {@code --data-dir}, then {@code $FASHION_MNIST_DIR}, then Debian's
- * {@code dataset-fashion-mnist} location, then downloaded into a cache folder when a network is there.
+ * {@code dataset-fashion-mnist} location. Never downloaded: nothing in this project fetches data at run time.
  */
 public final class FashionMnist {
     public static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
     public static final int SIDE = 28;
-    private static final String DOWNLOAD_BASE = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 
     /** One split: images (n × 784 bytes, row-major) and labels. */
     public record Split(byte[][] images, byte[] labels) {
@@ -57,8 +50,8 @@ public final class FashionMnist {
                 readSplit(find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte")));
     }
 
-    /** Finds the data as described above; a clear message says how to get it when nothing works. */
-    public static FashionMnist locate(Path dataDir, Path cacheDir) throws IOException {
+    /** Finds the data as described above; a clear message says how to get it when it is in none of those places. */
+    public static FashionMnist locate(Path dataDir) throws IOException {
         if (dataDir != null) {
             return read(dataDir);
         }
@@ -69,50 +62,8 @@ public final class FashionMnist {
         if (Files.isDirectory(DEBIAN_DIR)) {
             return read(DEBIAN_DIR);
         }
-        if (cacheDir != null && hasAll(cacheDir)) {
-            return read(cacheDir);
-        }
-        if (cacheDir != null) {
-            try {
-                download(cacheDir);
-                return read(cacheDir);
-            } catch (IOException e) {
-                throw new IOException("Fashion-MNIST not found: give the folder of its IDX files, set FASHION_MNIST_DIR, or install"
-                        + " Debian's package (apt-get install dataset-fashion-mnist); the download to " + cacheDir
-                        + " failed too (" + e.getMessage() + ")", e);
-            }
-        }
-        throw new IOException("Fashion-MNIST not found: give the folder of its IDX files, set FASHION_MNIST_DIR, or install Debian's"
-                + " package (apt-get install dataset-fashion-mnist)");
-    }
-
-    private static boolean hasAll(Path dir) {
-        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                "t10k-labels-idx1-ubyte")) {
-            if (!Files.exists(dir.resolve(name + ".gz")) && !Files.exists(dir.resolve(name))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void download(Path cacheDir) throws IOException {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        for (String name : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(DOWNLOAD_BASE + name))
-                    .timeout(Duration.ofMinutes(5)).build();
-            try {
-                HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                if (response.statusCode() != 200) {
-                    throw new IOException("HTTP " + response.statusCode() + " for " + name);
-                }
-                AtomicFiles.write(cacheDir.resolve(name), out -> out.write(response.body()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-        }
+        throw new IOException("Fashion-MNIST not found: give the folder of its IDX files (--fashion-mnist-dir), set"
+                + " FASHION_MNIST_DIR, or install Debian's package (apt-get install dataset-fashion-mnist)");
     }
 
     private static Path find(Path dir, String name) throws IOException {

@@ -102,8 +102,7 @@ public final class DemoPipeline {
             log.flush();
             return finished;
         }
-        FashionMnist fashion = FashionMnist.locate(s.fashionMnistDir(),
-                Path.of(System.getProperty("user.home"), ".cache", "anchornet", "fashion-mnist"));
+        FashionMnist fashion = FashionMnist.locate(s.fashionMnistDir());
         ClutteredFashionMnist.checkDisjoint(s.trainSize(), s.valSize(), fashion);
         ImageDataset train = canvases(fashion, ClutteredFashionMnist.Split.TRAIN, s.trainSize(), s.seed());
         ImageDataset val = canvases(fashion, ClutteredFashionMnist.Split.VAL, s.valSize(), s.seed());
