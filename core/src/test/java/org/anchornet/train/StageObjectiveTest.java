@@ -21,12 +21,42 @@ import org.anchornet.data.ImageDataset;
 import org.anchornet.data.Transforms;
 import org.anchornet.localize.Glance;
 import org.anchornet.model.Architectures;
+import org.anchornet.torchio.StateDicts;
 import org.anchornet.torchio.TorchReader;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StageObjectiveTest {
     @TempDir Path tmp;
+    /** Tiny one-epoch networks the stage runs freeze or start from, trained once for the class. */
+    @TempDir static Path networks;
+    private static ImageDataset train;
+    private static ImageDataset val;
+
+    @BeforeAll
+    static void trainTinyNetworks() throws Exception {
+        train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
+        val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
+        oneEpoch(TrainingRunTest.tiny(TrainingSettings.Mode.ANCHORNET, networks.resolve("anchor")), train);
+        oneEpoch(TrainingRunTest.tiny(TrainingSettings.Mode.RESIZED, networks.resolve("glance")), train);
+        oneEpoch(TrainingRunTest.tiny(TrainingSettings.Mode.FULL, networks.resolve("full")), train);
+        for (int fold = 0; fold < 2; fold++) {
+            oneEpoch(TrainingRunTest.tiny(TrainingSettings.Mode.RESIZED, networks.resolve("fold-" + fold)),
+                    train.select(TrainingSettings.StageTargets.outOfFold(8, fold, 2)));
+        }
+        oneEpoch(TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, networks.resolve("patch")).anchorNet(
+                network("anchor")), train);
+    }
+
+    private static void oneEpoch(TrainingSettings.Builder settings, ImageDataset images) throws Exception {
+        TrainingRunTest.run(settings.epochs(1).build(), images, val, new ArrayList<>());
+    }
+
+    /** The best weights of one of the tiny networks. */
+    private static Path network(String name) {
+        return networks.resolve(name).resolve("best.pth");
+    }
 
     @Test
     void stageJSumsTheGlanceAndTheFirstJWindowsOfItsOwnImage() {
@@ -60,15 +90,10 @@ class StageObjectiveTest {
 
     @Test
     void aPatchNetworkTrainsOnTheStagesAndValidatesOnThem() throws Exception {
-        ImageDataset train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
-        ImageDataset val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
-        oneEpoch(TrainingSettings.Mode.ANCHORNET, "anchor", train, val);
-        oneEpoch(TrainingSettings.Mode.RESIZED, "glance", train, val);
-        oneEpoch(TrainingSettings.Mode.FULL, "full", train, val);
         // the frozen glance adds its logits to every stage, so the patch network starts at a lower rate than alone
         TrainingSettings settings = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("patch")).epochs(5)
-                .lr(0.01).anchorNet(tmp.resolve("anchor/best.pth")).stageTargets(new TrainingSettings.StageTargets(
-                        tmp.resolve("glance/best.pth"), tmp.resolve("full/best.pth"), 0.5, 1)).build();
+                .lr(0.01).anchorNet(network("anchor")).stageTargets(new TrainingSettings.StageTargets(
+                        network("glance"), network("full"), 0.5, 1)).build();
         List<Double> losses = new ArrayList<>();
         String log = TrainingRunTest.run(settings, train, val, losses);
         assertEquals(5, losses.size(), log);
@@ -109,16 +134,9 @@ class StageObjectiveTest {
      */
     @Test
     void crossFittedStagesTakeTheGlanceOfTheFoldThatDidNotSeeTheImage() throws Exception {
-        ImageDataset train = TrainingRunTest.canvases(ClutteredFashionMnist.Split.TRAIN, 8);
-        ImageDataset val = TrainingRunTest.canvases(ClutteredFashionMnist.Split.VAL, 8);
-        oneEpoch(TrainingSettings.Mode.ANCHORNET, "anchor", train, val);
-        List<Path> glances = new ArrayList<>(List.of(oneEpoch(TrainingSettings.Mode.RESIZED, "glance", train, val)));
-        for (int fold = 0; fold < 2; fold++) {
-            glances.add(oneEpoch(TrainingSettings.Mode.RESIZED, "fold-" + fold,
-                    train.select(TrainingSettings.StageTargets.outOfFold(8, fold, 2)), val));
-        }
+        List<Path> glances = List.of(network("glance"), network("fold-0"), network("fold-1"));
         TrainingSettings settings = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("patch")).epochs(1)
-                .lr(0.01).anchorNet(tmp.resolve("anchor/best.pth")).stageTargets(new TrainingSettings.StageTargets(
+                .lr(0.01).anchorNet(network("anchor")).stageTargets(new TrainingSettings.StageTargets(
                         glances.get(0), glances.get(0), 0.5, 1, glances.subList(1, 3))).build();
         try (NDManager m = NDManager.newBaseManager(); StageObjective objective = new StageObjective(m, settings)) {
             List<float[]> images = new ArrayList<>();
@@ -150,12 +168,32 @@ class StageObjectiveTest {
         assertEquals(2L, ((Number) config.get("cross_fit_folds")).longValue(), "the checkpoint records the folds");
     }
 
-    /** One epoch of a tiny run in {@code folder}; its best weights. */
-    private Path oneEpoch(TrainingSettings.Mode mode, String folder, ImageDataset train, ImageDataset val)
-            throws Exception {
-        TrainingRunTest.run(TrainingRunTest.tiny(mode, tmp.resolve(folder)).epochs(1).build(), train, val,
-                new ArrayList<>());
-        return tmp.resolve(folder).resolve("best.pth");
+    /**
+     * A cross-fitted stage run killed in its second epoch and resumed ends with the weights of the run that was never
+     * interrupted: the frozen networks, the folds and the batch order come back as they were.
+     */
+    @Test
+    void anInterruptedStageRunResumesToTheSameWeights() throws Exception {
+        Path glance = network("glance");
+        Path patch = network("patch");
+        List<Path> folds = List.of(network("fold-0"), network("fold-1"));
+        TrainingSettings.Builder base = TrainingRunTest.tiny(TrainingSettings.Mode.PATCH, tmp.resolve("straight"))
+                .epochs(2).batchSize(4).lr(0.01).schedule(TrainingSettings.Schedule.COSINE).bnRecalibrationBatches(2)
+                .anchorNet(network("anchor")).pretrained(patch).keepStart(true)
+                .stageTargets(new TrainingSettings.StageTargets(glance, glance, 0.5, 2, folds));
+        TrainingRunTest.run(base.build(), train, val, new ArrayList<>());
+
+        Path dir = tmp.resolve("interrupted");
+        ImageDataset dying = new TrainingRunTest.DiesAfter(train, 8 + 8 + 8 + 3); // start scored, epoch 1, its BN, into 2
+        assertThrows(RuntimeException.class, () -> TrainingRunTest.run(base.checkpointDir(dir).build(), dying, val,
+                new ArrayList<>()));
+        assertEquals(1L, TorchReader.readDict(dir.resolve("checkpoint.pth")).get("epoch"), "epoch 1 was saved");
+        String log = TrainingRunTest.run(base.checkpointDir(dir).resume(true).build(), train, val, new ArrayList<>());
+        assertTrue(log.contains("resumed from"), log);
+        double[] straight = TrainingRunTest.weights(StateDicts.load(tmp.resolve("straight/checkpoint.pth")));
+        assertTrue(!Arrays.equals(TrainingRunTest.weights(StateDicts.load(patch)), straight), "the run trained");
+        assertArrayEquals(straight, TrainingRunTest.weights(StateDicts.load(dir.resolve("checkpoint.pth"))), 0,
+                "the resumed run ends with the uninterrupted run's weights");
     }
 
     @Test

@@ -111,7 +111,7 @@ class TrainingRunTest {
     }
 
     /** Throws (like a killed process) once more than {@code limit} images were loaded. */
-    private record DiesAfter(ImageDataset inner, int limit, AtomicInteger loads) implements ImageDataset {
+    record DiesAfter(ImageDataset inner, int limit, AtomicInteger loads) implements ImageDataset {
         DiesAfter(ImageDataset inner, int limit) {
             this(inner, limit, new AtomicInteger());
         }
@@ -151,7 +151,7 @@ class TrainingRunTest {
                 .map(l -> String.join(",", java.util.Arrays.asList(l.split(",")).subList(0, 5))).toList();
     }
 
-    private static double[] weights(Map<String, TorchTensor> state) {
+    static double[] weights(Map<String, TorchTensor> state) {
         return state.values().stream().flatMapToDouble(t -> java.util.Arrays.stream(t.toDoubleArray())).toArray();
     }
 
