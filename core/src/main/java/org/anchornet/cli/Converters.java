@@ -110,6 +110,17 @@ final class Converters {
     }
 
     /** Help text of every --fit option. */
+    static final class RiskKind implements ITypeConverter<org.anchornet.exits.RiskControl.Risk> {
+        @Override
+        public org.anchornet.exits.RiskControl.Risk convert(String value) {
+            try {
+                return org.anchornet.exits.RiskControl.Risk.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     static final String FIT_HELP = "How thresholds are fit: cv (default: p^j unless cross-validation on the table shows"
             + " a clear held-out gain for pj-shortened or search), pj, pj-shortened (p^j on the best number of"
             + " stages) or search.";

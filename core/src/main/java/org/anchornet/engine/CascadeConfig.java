@@ -69,6 +69,7 @@ public record CascadeConfig(
      * @param budget mean multiply-adds per image allowed, or null when none was set
      * @param table the exit table they were fit on (its file name or setup)
      * @param split which images of it: {@code val}, or e.g. {@code 50% of the rows (seed 0)}
+     * @param riskControl the guarantee, for thresholds fit by risk control instead of a budget; else null
      */
     public record ThresholdFit(
             String method,
@@ -77,7 +78,27 @@ public record CascadeConfig(
             String split,
             int images,
             @SerializedName("validation_top1") Double validationTop1,
-            @SerializedName("validation_multiply_adds") Double validationMultiplyAdds) {}
+            @SerializedName("validation_multiply_adds") Double validationMultiplyAdds,
+            @SerializedName("risk_control") RiskBound riskControl) {
+        /** A fit under a budget, or given by hand. */
+        public ThresholdFit(String method, Double budget, String table, String split, int images,
+                Double validationTop1, Double validationMultiplyAdds) {
+            this(method, budget, table, split, images, validationTop1, validationMultiplyAdds, null);
+        }
+    }
+
+    /**
+     * A risk-controlled fit's guarantee ({@link org.anchornet.exits.RiskControl}): with probability at least
+     * 1 − delta, the share of images whose early answer is a loss ({@code risk}) is at most {@code maxRisk}; {@code
+     * lambda} is the early stages' shared threshold, null when none was certified (every image runs to the last stage).
+     */
+    public record RiskBound(
+            String risk,
+            @SerializedName("max_risk") double maxRisk,
+            double delta,
+            Double lambda,
+            @SerializedName("calibration_risk") double calibrationRisk,
+            @SerializedName("p_value") double pValue) {}
 
     /**
      * Where the cascade came from.

@@ -3,6 +3,7 @@ package org.anchornet.engine;
 import java.util.List;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.ExitThresholds;
+import org.anchornet.exits.RiskControl;
 import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
 
@@ -17,6 +18,20 @@ public final class ThresholdFitting {
      */
     public static ThresholdSearch.Policy fit(CascadeConfig config, ExitTable validation, double budget,
             ThresholdFitter.Method method) {
+        checkMatches(config, validation);
+        return new ThresholdFitter(validation, config.costs()).fit(budget, method).policy();
+    }
+
+    /**
+     * Thresholds with a guarantee instead of a budget ({@link RiskControl}): one shared threshold for the early
+     * stages, the cheapest the calibration table certifies. The table must match the cascade as for {@link #fit}.
+     */
+    public static RiskControl.Result fitRisk(CascadeConfig config, ExitTable calibration, RiskControl.Target target) {
+        checkMatches(config, calibration);
+        return RiskControl.fit(calibration, config.costs(), target);
+    }
+
+    private static void checkMatches(CascadeConfig config, ExitTable validation) {
         if (validation.stages() != config.stages()) {
             throw new IllegalArgumentException("the table has " + validation.stages() + " stages but the cascade "
                     + config.stages() + " (topk " + config.topK() + ")");
@@ -33,7 +48,6 @@ public final class ThresholdFitting {
             throw new IllegalArgumentException("the table was made with IoU thresholds " + m.iouThresholds()
                     + ", the cascade uses " + config.iouThresholds());
         }
-        return new ThresholdFitter(validation, config.costs()).fit(budget, method).policy();
     }
 
     /** What a cascade records about a fit. */
@@ -41,6 +55,16 @@ public final class ThresholdFitting {
             String split, ExitTable validation) {
         return new CascadeConfig.ThresholdFit(policy.method(), budget, table, split, validation.images(),
                 policy.validation().accuracy(), policy.validation().meanMultiplyAdds());
+    }
+
+    /** What a cascade records about a risk-controlled fit. */
+    public static CascadeConfig.ThresholdFit describe(RiskControl.Result r, String table, String split,
+            ExitTable calibration) {
+        RiskControl.Target t = r.target();
+        return new CascadeConfig.ThresholdFit("risk-control", null, table, split, calibration.images(),
+                r.calibration().accuracy(), r.calibration().meanMultiplyAdds(), new CascadeConfig.RiskBound(
+                        t.risk().key(), t.maxRisk(), t.delta(), r.exitsEarly() ? r.lambda() : null, r.empiricalRisk(),
+                        r.pValue()));
     }
 
     /** A policy's thresholds as a cascade keeps them. */

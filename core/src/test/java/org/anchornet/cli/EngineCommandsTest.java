@@ -22,6 +22,7 @@ import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
@@ -189,6 +190,30 @@ class EngineCommandsTest {
         CliTest.Run inspect = CliTest.run("inspect", fitted.toString());
         assertEquals(0, inspect.code(), inspect.err());
         assertTrue(inspect.out().contains("\"threshold_fit\"") && inspect.out().contains("SHA-256"), inspect.out());
+
+        // with a risk guarantee instead of a budget: six images certify no early exit, and the package says so
+        Path guarded = tmp.resolve("guarded.zip");
+        CliTest.Run risk = CliTest.run("fit-thresholds", "--cascade", packaged().toString(), "--table",
+                table.toString(), "--max-risk", "0.05", "--delta", "0.2", "--out", guarded.toString());
+        assertEquals(0, risk.code(), risk.err());
+        assertTrue(risk.out().contains("no λ certified at disagreement 0.0500 with probability 0.80"), risk.out());
+        try (CascadePackage out = CascadePackage.read(guarded)) {
+            CascadeConfig.ThresholdFit recorded = out.config().thresholdFit();
+            assertEquals("risk-control", recorded.method());
+            assertEquals(new CascadeConfig.RiskBound("disagreement", 0.05, 0.2, null, 0, 0), recorded.riskControl());
+            assertEquals(ExitThresholds.neverEarly(out.config().stages()), out.config().exitThresholds());
+        }
+        for (List<String> wrong : List.of(List.of("--budget", "0.8", "--max-risk", "0.05"),
+                List.of("--max-risk", "0.05", "--fit", "pj"), List.of("--budget", "0.8", "--delta", "0.05"))) {
+            List<String> args = new ArrayList<>(List.of("fit-thresholds", "--cascade", packaged().toString(),
+                    "--table", table.toString(), "--out", tmp.resolve("never.zip").toString()));
+            args.addAll(wrong);
+            CliTest.Run refused = CliTest.run(args.toArray(String[]::new));
+            assertEquals(2, refused.code(), wrong + ": " + refused.err());
+            assertTrue(refused.err().contains("--budget") && refused.err().contains("--max-risk")
+                    || refused.err().contains("goes with"), refused.err());
+        }
+        assertTrue(Files.notExists(tmp.resolve("never.zip")), "a refused fit writes nothing");
     }
 
     @Test
