@@ -65,7 +65,7 @@ public record CascadeConfig(
     /**
      * How the thresholds were chosen.
      *
-     * @param method {@code search}, {@code p^j} or {@code given}
+     * @param method the fit ({@code cv:pj}, {@code search}, …), {@code risk-control}, or {@code given}
      * @param budget mean multiply-adds per image allowed, or null when none was set
      * @param table the exit table they were fit on (its file name or setup)
      * @param split which images of it: {@code val}, or e.g. {@code 50% of the rows (seed 0)}
