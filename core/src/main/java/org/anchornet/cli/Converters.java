@@ -3,6 +3,9 @@ package org.anchornet.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
+import org.anchornet.exits.RiskControl;
+import org.anchornet.exits.ThresholdFitter;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -98,29 +101,31 @@ final class Converters {
     }
 
     /** A threshold fit's name: cv (the default), pj, pj-shortened or search. */
-    static final class FitMethod implements ITypeConverter<org.anchornet.exits.ThresholdFitter.Method> {
+    static final class FitMethod implements ITypeConverter<ThresholdFitter.Method> {
         @Override
-        public org.anchornet.exits.ThresholdFitter.Method convert(String value) {
-            try {
-                return org.anchornet.exits.ThresholdFitter.Method.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+        public ThresholdFitter.Method convert(String value) {
+            return byName(value, ThresholdFitter.Method::parse);
+        }
+    }
+
+    /** What a risk-controlled fit counts as a loss: disagreement or accuracy-loss. */
+    static final class RiskKind implements ITypeConverter<RiskControl.Risk> {
+        @Override
+        public RiskControl.Risk convert(String value) {
+            return byName(value, RiskControl.Risk::parse);
+        }
+    }
+
+    /** A name read by its type's own parser, whose message (it lists the names there are) becomes picocli's. */
+    private static <T> T byName(String value, Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
         }
     }
 
     /** Help text of every --fit option. */
-    static final class RiskKind implements ITypeConverter<org.anchornet.exits.RiskControl.Risk> {
-        @Override
-        public org.anchornet.exits.RiskControl.Risk convert(String value) {
-            try {
-                return org.anchornet.exits.RiskControl.Risk.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
     static final String FIT_HELP = "How thresholds are fit: cv (default: p^j unless cross-validation on the table shows"
             + " a clear held-out gain for pj-shortened or search), pj, pj-shortened (p^j on the best number of"
             + " stages) or search.";
