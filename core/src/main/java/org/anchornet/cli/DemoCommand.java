@@ -59,12 +59,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--arch", description = "Downstream architecture (default resnet18).",
             completionCandidates = FlopsCommand.ArchNames.class)
     String arch;
-    @Option(names = "--patch-recipe", defaultValue = "paper", description = "How the patch network is fine-tuned:"
-            + " paper (each window alone, as published; default) or stages (the paper's network refined on the"
+    @Option(names = "--patch-recipe", description = "How the patch network is fine-tuned:"
+            + " paper (each window alone, as published; the default of the standard and quick presets) or stages (the paper's network refined on the"
             + " running sums with the glance that the cascade scores, with soft targets from the full-resolution"
             + " network, at a tenth of the rate with one more epoch of patience, kept only where it beats the"
             + " paper's on validation) or stages-cross-fit (the same refinement, with each training canvas's glance"
-            + " logits from one of two glance networks fine-tuned without its half of the training canvases).")
+            + " logits from one of two glance networks fine-tuned without its half of the training canvases; the"
+            + " converged preset's default).")
     String patchRecipe;
 
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
@@ -96,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
         Optional.ofNullable(arch).ifPresent(d::arch);
         Optional.ofNullable(budgetFraction).ifPresent(d::budgetFraction);
         Optional.ofNullable(workers).ifPresent(d::workers);
-        d.patchRecipe(DemoSettings.PatchRecipe.parse(patchRecipe));
+        Optional.ofNullable(patchRecipe).map(DemoSettings.PatchRecipe::parse).ifPresent(d::patchRecipe);
         if (resolutions != null) {
             d.resolutions(resolutions.equals(List.of("none")) ? List.of()
                     : resolutions.stream().map(Integer::valueOf).toList());

@@ -20,6 +20,15 @@ class DemoSettingsTest {
     }
 
     @Test
+    void theConvergedPresetFineTunesPatchesCrossFittedAndTheShortPresetsAsPublished() {
+        assertEquals(DemoSettings.PatchRecipe.STAGES_CROSS_FIT, DemoSettings.converged().build().patchRecipe());
+        assertEquals(DemoSettings.PatchRecipe.PAPER, DemoSettings.standard().build().patchRecipe());
+        assertEquals(DemoSettings.PatchRecipe.PAPER, DemoSettings.quick().build().patchRecipe());
+        assertEquals(DemoSettings.PatchRecipe.PAPER, DemoSettings.converged().patchRecipe(
+                DemoSettings.PatchRecipe.PAPER).build().patchRecipe(), "the paper's recipe stays selectable");
+    }
+
+    @Test
     void everyPatchRecipeParsesFromTheNameItIsRecordedUnder() throws Exception {
         for (DemoSettings.PatchRecipe r : DemoSettings.PatchRecipe.values()) {
             String recorded = DemoSettings.PatchRecipe.class.getField(r.name())
