@@ -104,10 +104,6 @@ public final class RiskControl {
         if (costs.stages() != stages) {
             throw new IllegalArgumentException(costs.stages() + " stage costs for a table of " + stages + " stages");
         }
-        if (target.risk() == Risk.DISAGREEMENT && calibration.predicted(0, 0).isEmpty()) {
-            throw new IllegalArgumentException("the table holds no predicted classes (the authors' tables do not), so"
-                    + " disagreement cannot be measured; use the accuracy-loss risk");
-        }
         int n = calibration.images();
         boolean[][] loss = losses(calibration, target.risk());
         double[] chosen = thresholds(stages, Double.POSITIVE_INFINITY);
@@ -149,6 +145,10 @@ public final class RiskControl {
 
     /** [stage][image]: whether leaving at that stage is a loss against the last stage's answer. */
     private static boolean[][] losses(ExitTable table, Risk risk) {
+        if (risk == Risk.DISAGREEMENT && table.images() > 0 && table.predicted(0, 0).isEmpty()) {
+            throw new IllegalArgumentException("the table holds no predicted classes (the authors' tables do not), so"
+                    + " disagreement cannot be measured; use the accuracy-loss risk");
+        }
         int last = table.stages() - 1;
         boolean[][] loss = new boolean[table.stages()][table.images()];
         for (int j = 0; j < last; j++) {

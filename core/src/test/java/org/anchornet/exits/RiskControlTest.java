@@ -151,6 +151,8 @@ class RiskControlTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RiskControl.fit(noClasses,
                 THREE, new RiskControl.Target(RiskControl.Risk.DISAGREEMENT, 0.05, 0.1)));
         assertTrue(e.getMessage().contains("accuracy-loss"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RiskControl.empiricalRisk(noClasses, new double[] {0.5,
+                0.5, Double.NEGATIVE_INFINITY}, RiskControl.Risk.DISAGREEMENT), "not a silent zero");
         assertThrows(IllegalArgumentException.class, () -> new RiskControl.Target(RiskControl.Risk.DISAGREEMENT, 0,
                 0.1));
         assertThrows(IllegalArgumentException.class, () -> new RiskControl.Target(RiskControl.Risk.DISAGREEMENT, 0.1,
