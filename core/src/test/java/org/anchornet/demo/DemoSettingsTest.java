@@ -29,6 +29,17 @@ class DemoSettingsTest {
     }
 
     @Test
+    void eachPresetsBudgetLeavesTheSameRoomUnderItsGoal() {
+        double standardRoom = 0.50 - DemoSettings.standard().build().budgetFraction();
+        double convergedRoom = 0.45 - DemoSettings.converged().build().budgetFraction();
+        assertTrue(standardRoom > 0, "the standard preset's budget lies under the 50% goal");
+        assertEquals(standardRoom, convergedRoom, 1e-12,
+                "the converged preset's budget lies as far under issue 22's 45%");
+        assertEquals(0.6, DemoSettings.converged().budgetFraction(0.6).build().budgetFraction(), 1e-12,
+                "--budget-fraction overrides the preset's");
+    }
+
+    @Test
     void everyPatchRecipeParsesFromTheNameItIsRecordedUnder() throws Exception {
         for (DemoSettings.PatchRecipe r : DemoSettings.PatchRecipe.values()) {
             String recorded = DemoSettings.PatchRecipe.class.getField(r.name())
