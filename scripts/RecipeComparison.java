@@ -7,6 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.anchornet.exits.DynamicInference;
+import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.Outcome;
+import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.ThresholdFitter;
 
 /**
  * Per-seed tables of converged demo runs, one folder per recipe, for README and docs/benchmarks.md (issue 22): the
@@ -16,22 +21,27 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp "core/target/anchornet.jar:core/target/lib/*" scripts/RecipeComparison.java \
- *     paper=/work/exp/paper refined=/work/exp/refined [seeds=0,1,2]
+ *     paper=/work/exp/paper refined=/work/exp/refined[,/work/exp/refined-rerun] [seeds=0,1,2] [budget=0.43]
  * </pre>
- * Each folder holds seed-N/summary.json (the demo's summary of one seed). Missing seeds are listed, not guessed. Every
- * recipe after the first is also compared with the first at the same budgets of the demo's sweep.
+ * Each folder holds seed-N/summary.json (the demo's summary of one seed); with several folders for a recipe, a seed is
+ * taken from the first that has it. Missing seeds are listed, not guessed. With {@code budget=F} the operating point is
+ * refit from each seed's saved tables (tables/anchornet_val.pth and _test.pth) under F times the seed's baseline, as
+ * the demo fits it (cross-validated choice on validation, scored on test); a seed without tables keeps its run's point
+ * and is marked. Every recipe after the first is also compared with the first at the same budgets of the demo's sweep.
  */
 public class RecipeComparison {
     static final double FRONTIER_LO = 0.4;
     static final double FRONTIER_HI = 0.9;
 
     record Seed(int seed, double top1, double gmacs, double share, double vsFull, double vsScaled, int aheadPoints,
-            int frontierPoints, double worstFrontierMargin, double[] stages, double speedup, double macRatio) {}
+            int frontierPoints, double worstFrontierMargin, double[] stages, double speedup, double macRatio,
+            double budgetFraction, boolean refit) {}
 
     public static void main(String[] args) throws Exception {
         List<String> recipes = new ArrayList<>();
-        List<Path> dirs = new ArrayList<>();
+        List<String> dirs = new ArrayList<>();
         List<Integer> seeds = List.of(0, 1, 2);
+        Double budgetFraction = null;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             if (kv.length != 2) {
@@ -39,45 +49,60 @@ public class RecipeComparison {
             }
             if (kv[0].equals("seeds")) {
                 seeds = java.util.Arrays.stream(kv[1].split(",")).map(Integer::valueOf).toList();
+            } else if (kv[0].equals("budget")) {
+                budgetFraction = Double.valueOf(kv[1]);
             } else {
                 recipes.add(kv[0]);
-                dirs.add(Path.of(kv[1]));
+                dirs.add(kv[1]);
             }
         }
         for (int r = 0; r < recipes.size(); r++) {
             List<Seed> rows = new ArrayList<>();
             List<Integer> missing = new ArrayList<>();
             for (int s : seeds) {
-                Path summary = dirs.get(r).resolve("seed-" + s).resolve("summary.json");
-                if (Files.isRegularFile(summary)) {
-                    rows.add(read(s, JsonParser.parseString(Files.readString(summary)).getAsJsonObject()));
+                Path run = seedRun(dirs.get(r), s);
+                if (run != null) {
+                    JsonObject summary = JsonParser.parseString(Files.readString(run.resolve("summary.json")))
+                            .getAsJsonObject();
+                    rows.add(read(s, run, summary, budgetFraction));
                 } else {
                     missing.add(s);
                 }
             }
-            print(recipes.get(r), dirs.get(r), rows, missing);
+            print(recipes.get(r), dirs.get(r), rows, missing, budgetFraction);
         }
         for (int r = 1; r < recipes.size(); r++) {
             sameBudgets(recipes.get(0), dirs.get(0), recipes.get(r), dirs.get(r), seeds);
         }
     }
 
+    /** The first of a recipe's comma-separated folders with a finished run of the seed, or null. */
+    static Path seedRun(String folders, int seed) {
+        for (String f : folders.split(",")) {
+            Path run = Path.of(f).resolve("seed-" + seed);
+            if (Files.isRegularFile(run.resolve("summary.json"))) {
+                return run;
+            }
+        }
+        return null;
+    }
+
     /**
      * A recipe against the first one at the same budgets of the demo's sweep (both fit on validation under each
      * budget, scored on test), for the budgets between 0.4 and 0.9 G: accuracy difference and both test costs.
      */
-    static void sameBudgets(String refName, Path refDir, String name, Path dir, List<Integer> seeds)
+    static void sameBudgets(String refName, String refDirs, String name, String dirs, List<Integer> seeds)
             throws Exception {
         System.out.printf(Locale.ROOT, "%n### %s against %s at the same budgets (test top-1 difference, points;"
                 + " test G of each)%n%n", name, refName);
         for (int s : seeds) {
-            Path a = refDir.resolve("seed-" + s).resolve("summary.json");
-            Path b = dir.resolve("seed-" + s).resolve("summary.json");
-            if (!Files.isRegularFile(a) || !Files.isRegularFile(b)) {
+            Path a = seedRun(refDirs, s);
+            Path b = seedRun(dirs, s);
+            if (a == null || b == null) {
                 continue;
             }
-            JsonArray ref = frontier(a);
-            JsonArray mine = frontier(b);
+            JsonArray ref = frontier(a.resolve("summary.json"));
+            JsonArray mine = frontier(b.resolve("summary.json"));
             StringBuilder line = new StringBuilder("seed " + s + ":");
             int ahead = 0;
             int count = 0;
@@ -105,7 +130,7 @@ public class RecipeComparison {
                 .getAsJsonArray("anchornet");
     }
 
-    static Seed read(int seed, JsonObject d) {
+    static Seed read(int seed, Path run, JsonObject d, Double refitFraction) throws Exception {
         double fullTop1 = d.getAsJsonObject("baseline").get("test_top1").getAsDouble();
         double fullG = d.getAsJsonObject("baseline").get("gmacs").getAsDouble();
         List<double[]> curve = new ArrayList<>();
@@ -117,6 +142,20 @@ public class RecipeComparison {
         JsonObject ee = d.getAsJsonObject("early_exit").getAsJsonObject("anchornet");
         double top1 = ee.get("test_top1").getAsDouble();
         double g = ee.get("test_gmacs").getAsDouble();
+        double fraction = d.getAsJsonObject("settings").get("budget_fraction").getAsDouble();
+        Path val = run.resolve("tables").resolve("anchornet_val.pth");
+        Path test = run.resolve("tables").resolve("anchornet_test.pth");
+        boolean refit = refitFraction != null && Files.isRegularFile(val) && Files.isRegularFile(test);
+        if (refit) {
+            ExitTable validation = ExitTable.read(val);
+            StageCosts costs = new StageCosts(validation.metadata().stageCosts().orElseThrow(
+                    () -> new IllegalArgumentException(val + " records no stage costs")));
+            ThresholdFitter.Result fit = new ThresholdFitter(validation, costs).fit(refitFraction * fullG * 1e9);
+            Outcome onTest = DynamicInference.evaluate(ExitTable.read(test), fit.policy().thresholds(), costs);
+            top1 = onTest.accuracy();
+            g = onTest.meanGigaMultiplyAdds();
+            fraction = refitFraction;
+        }
         int ahead = 0;
         int points = 0;
         double worst = Double.POSITIVE_INFINITY;
@@ -138,7 +177,8 @@ public class RecipeComparison {
         }
         JsonObject bench = d.getAsJsonObject("bench");
         return new Seed(seed, top1, g, g / fullG, top1 - fullTop1, top1 - scaled(curve, g), ahead, points, worst,
-                stages, bench.get("speedup").getAsDouble(), bench.get("multiply_add_ratio").getAsDouble());
+                stages, bench.get("speedup").getAsDouble(), bench.get("multiply_add_ratio").getAsDouble(), fraction,
+                refit);
     }
 
     /** The resolution-scaled networks' accuracy at a cost, linear between the measured sides. */
@@ -153,29 +193,34 @@ public class RecipeComparison {
         return curve.get(0)[1];
     }
 
-    static void print(String recipe, Path dir, List<Seed> rows, List<Integer> missing) {
-        System.out.printf(Locale.ROOT, "%n### %s (%s)%s%n%n", recipe, dir, missing.isEmpty() ? ""
+    static void print(String recipe, String dirs, List<Seed> rows, List<Integer> missing, Double refitFraction) {
+        System.out.printf(Locale.ROOT, "%n### %s (%s)%s%n%n", recipe, dirs, missing.isEmpty() ? ""
                 : " — not finished: seed " + missing);
-        System.out.println("| seed | test top-1 | G | share of full | vs full | vs scaled | distinct frontier points"
-                + " in 0.4–0.9 G ahead (worst margin) | stages 1..5 | engine (MAC ratio) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| seed | budget | test top-1 | G | share of full | vs full | vs scaled | distinct frontier"
+                + " points in 0.4–0.9 G ahead (worst margin) | stages 1..5 | engine (MAC ratio) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Seed s : rows) {
             StringBuilder st = new StringBuilder();
             for (double v : s.stages()) {
                 st.append(st.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", 100 * v));
             }
-            System.out.printf(Locale.ROOT, "| %d | %.2f%% | %.3f | %.0f%% | %+.2f | %+.2f | %d of %d (%+.2f) | %s |"
-                    + " %.2f× (%.2f×) |%n", s.seed(), 100 * s.top1(), s.gmacs(), 100 * s.share(), 100 * s.vsFull(),
-                    100 * s.vsScaled(), s.aheadPoints(), s.frontierPoints(), 100 * s.worstFrontierMargin(), st,
-                    s.speedup(), s.macRatio());
+            String budget = String.format(Locale.ROOT, "%.0f%%%s", 100 * s.budgetFraction(), s.refit() ? " (refit)"
+                    : refitFraction != null ? " (its run's: no tables)" : "");
+            System.out.printf(Locale.ROOT, "| %d | %s | %.2f%% | %.3f | %.1f%% | %+.2f | %+.2f | %d of %d (%+.2f)"
+                    + " | %s | %.2f× (%.2f×) |%n", s.seed(), budget, 100 * s.top1(), s.gmacs(), 100 * s.share(),
+                    100 * s.vsFull(), 100 * s.vsScaled(), s.aheadPoints(), s.frontierPoints(),
+                    100 * s.worstFrontierMargin(), st, s.speedup(), s.macRatio());
         }
         if (rows.size() > 1) {
-            System.out.printf(Locale.ROOT, "| mean ± sd | %s | %s | %s | %s | %s | | | |%n",
+            System.out.printf(Locale.ROOT, "| mean ± sd | | %s | %s | %s | %s | %s | | | |%n",
                     spread(rows.stream().mapToDouble(s -> 100 * s.top1()).toArray(), "%"),
                     spread(rows.stream().mapToDouble(Seed::gmacs).toArray(), ""),
                     spread(rows.stream().mapToDouble(s -> 100 * s.share()).toArray(), "%"),
                     spread(rows.stream().mapToDouble(s -> 100 * s.vsFull()).toArray(), ""),
                     spread(rows.stream().mapToDouble(s -> 100 * s.vsScaled()).toArray(), ""));
+        }
+        if (refitFraction != null) {
+            System.out.println("(engine: timed on each run's own cascade, at its run's budget)");
         }
     }
 
