@@ -28,6 +28,9 @@ import org.anchornet.exits.ThresholdFitter;
  * refit from each seed's saved tables (tables/anchornet_val.pth and _test.pth) under F times the seed's baseline, as
  * the demo fits it (cross-validated choice on validation, scored on test); a seed without tables keeps its run's point
  * and is marked. Every recipe after the first is also compared with the first at the same budgets of the demo's sweep.
+ * With {@code scaled-from=S} (an aggregated summary.json), a seed run without resolution-scaled baselines
+ * ({@code --resolutions none}) takes them from S's run of the same seed, provided both runs' full-resolution networks
+ * score the same on test (the networks were retrained from the same seed and reproduced).
  */
 public class RecipeComparison {
     static final double FRONTIER_LO = 0.4;
@@ -42,6 +45,7 @@ public class RecipeComparison {
         List<String> dirs = new ArrayList<>();
         List<Integer> seeds = List.of(0, 1, 2);
         Double budgetFraction = null;
+        JsonArray scaledRuns = null;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             if (kv.length != 2) {
@@ -51,6 +55,9 @@ public class RecipeComparison {
                 seeds = java.util.Arrays.stream(kv[1].split(",")).map(Integer::valueOf).toList();
             } else if (kv[0].equals("budget")) {
                 budgetFraction = Double.valueOf(kv[1]);
+            } else if (kv[0].equals("scaled-from")) {
+                scaledRuns = JsonParser.parseString(Files.readString(Path.of(kv[1]))).getAsJsonObject()
+                        .getAsJsonArray("runs");
             } else {
                 recipes.add(kv[0]);
                 dirs.add(kv[1]);
@@ -64,7 +71,7 @@ public class RecipeComparison {
                 if (run != null) {
                     JsonObject summary = JsonParser.parseString(Files.readString(run.resolve("summary.json")))
                             .getAsJsonObject();
-                    rows.add(read(s, run, summary, budgetFraction));
+                    rows.add(read(s, run, withScaledBaselines(summary, scaledRuns), budgetFraction));
                 } else {
                     missing.add(s);
                 }
@@ -128,6 +135,32 @@ public class RecipeComparison {
     static JsonArray frontier(Path summary) throws Exception {
         return JsonParser.parseString(Files.readString(summary)).getAsJsonObject().getAsJsonObject("frontier")
                 .getAsJsonArray("anchornet");
+    }
+
+    /** The summary with another run's resolution-scaled baselines when it has none of its own (see scaled-from). */
+    static JsonObject withScaledBaselines(JsonObject d, JsonArray scaledRuns) {
+        if (scaledRuns == null || d.getAsJsonArray("resolutions").size() > 2) {
+            return d;
+        }
+        long seed = d.getAsJsonObject("settings").get("seed").getAsLong();
+        for (JsonElement e : scaledRuns) {
+            JsonObject other = e.getAsJsonObject();
+            if (other.getAsJsonObject("settings").get("seed").getAsLong() != seed) {
+                continue;
+            }
+            double mine = d.getAsJsonObject("baseline").get("test_top1").getAsDouble();
+            double theirs = other.getAsJsonObject("baseline").get("test_top1").getAsDouble();
+            if (mine != theirs) {
+                throw new IllegalArgumentException("seed " + seed + ": the full network scores " + mine + " here and "
+                        + theirs + " in the run the scaled baselines would come from: not the same networks");
+            }
+            JsonObject merged = d.deepCopy();
+            merged.add("resolutions", other.getAsJsonArray("resolutions").deepCopy());
+            System.out.printf(Locale.ROOT, "(seed %d: resolution-scaled baselines from the scaled-from run, whose full"
+                    + " network also scores %.2f%%)%n", seed, 100 * mine);
+            return merged;
+        }
+        return d;
     }
 
     static Seed read(int seed, Path run, JsonObject d, Double refitFraction) throws Exception {
