@@ -73,6 +73,11 @@ public final class CascadeServer implements AutoCloseable {
     private final long fullMultiplyAdds;
     private final Javalin app;
     private final AtomicInteger inFlight = new AtomicInteger();
+    // Requests to the classifying endpoints from the first handler to the last, refusals and errors included:
+    // inFlight alone starts after the body is read and decoded, so shutdown could stop Jetty under a request
+    // still being read, or under a 503 still being written, and the client would get a dropped connection.
+    private final AtomicInteger handling = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean ready;
     private volatile boolean stopping;
 
@@ -139,6 +144,13 @@ public final class CascadeServer implements AutoCloseable {
     }
 
     private void routes() {
+        for (String path : List.of("/predictions", "/classify")) {
+            app.before(path, ctx -> {
+                handling.incrementAndGet();
+                received.incrementAndGet();
+            });
+            app.after(path, ctx -> handling.decrementAndGet()); // Javalin runs after-handlers after exceptions too
+        }
         app.post("/predictions", this::predictions);
         app.post("/classify", this::classifyUpload);
         app.get("/health-check", ctx -> {
@@ -347,10 +359,20 @@ public final class CascadeServer implements AutoCloseable {
         stopping = true;
         long deadline = System.currentTimeMillis() + graceMillis;
         batcher.drain(graceMillis);
-        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+        while ((inFlight.get() > 0 || handling.get() > 0) && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
         app.stop();
+    }
+
+    /** Requests the classifying endpoints have begun to handle since the start (for tests of the shutdown). */
+    long requestsReceived() {
+        return received.get();
+    }
+
+    /** Requests to the classifying endpoints being handled now, refusals included. */
+    int requestsBeingHandled() {
+        return handling.get();
     }
 
     @Override

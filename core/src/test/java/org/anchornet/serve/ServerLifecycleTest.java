@@ -158,8 +158,14 @@ class ServerLifecycleTest {
                     "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString())));
         }
-        Thread.sleep(150);
+        // Shut down once every request has reached the server: one still connecting is not in flight.
+        long until = System.currentTimeMillis() + 60_000;
+        while (server.requestsReceived() < inFlight.size() && System.currentTimeMillis() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(inFlight.size(), server.requestsReceived(), "every request reached the server");
         server.shutdown(30_000);
+        assertEquals(0, server.requestsBeingHandled(), "shutdown waited for every request, refusals included");
         int answered = 0;
         for (Future<HttpResponse<String>> f : inFlight) {
             HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
