@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
@@ -73,11 +74,11 @@ public final class CascadeServer implements AutoCloseable {
     private final long fullMultiplyAdds;
     private final Javalin app;
     private final AtomicInteger inFlight = new AtomicInteger();
-    // Requests to the classifying endpoints from the first handler to the last, refusals and errors included:
-    // inFlight alone starts after the body is read and decoded, so shutdown could stop Jetty under a request
-    // still being read, or under a 503 still being written, and the client would get a dropped connection.
+    // Requests to the classifying endpoints from the first handler to the last, refusals and errors included (so
+    // every inFlight request too): shutdown waits for these, since inFlight starts only after the body is read and
+    // decoded, and stopping Jetty under a request still being read or a 503 being written drops the connection.
     private final AtomicInteger handling = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong received = new AtomicLong();
     private volatile boolean ready;
     private volatile boolean stopping;
 
@@ -359,7 +360,7 @@ public final class CascadeServer implements AutoCloseable {
         stopping = true;
         long deadline = System.currentTimeMillis() + graceMillis;
         batcher.drain(graceMillis);
-        while ((inFlight.get() > 0 || handling.get() > 0) && System.currentTimeMillis() < deadline) {
+        while (handling.get() > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
         app.stop();
