@@ -139,16 +139,17 @@ public class RecipeComparison {
 
     /** The summary with another run's resolution-scaled baselines when it has none of its own (see scaled-from). */
     static JsonObject withScaledBaselines(JsonObject d, JsonArray scaledRuns) {
+        // a run's resolutions always hold the glance's 95 px and the full side; any more are scaled baselines
         if (scaledRuns == null || d.getAsJsonArray("resolutions").size() > 2) {
             return d;
         }
         long seed = d.getAsJsonObject("settings").get("seed").getAsLong();
+        double mine = d.getAsJsonObject("baseline").get("test_top1").getAsDouble();
         for (JsonElement e : scaledRuns) {
             JsonObject other = e.getAsJsonObject();
             if (other.getAsJsonObject("settings").get("seed").getAsLong() != seed) {
                 continue;
             }
-            double mine = d.getAsJsonObject("baseline").get("test_top1").getAsDouble();
             double theirs = other.getAsJsonObject("baseline").get("test_top1").getAsDouble();
             if (mine != theirs) {
                 throw new IllegalArgumentException("seed " + seed + ": the full network scores " + mine + " here and "

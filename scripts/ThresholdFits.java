@@ -1,8 +1,8 @@
 // Held-out accuracy of each threshold fit on an exit table, over many seeded half/half splits: how often and by how
 // much the default cross-validated choice and the coordinate search differ from p^j when scored on the half they were
-// not fit on, and (column "both halves held out") each split's two directions pooled: the fit on either half scored on the other, so every
-// one of the table's images is held out once, as the published figures score all 50,000. Run from the project root
-// after a build:
+// not fit on, and (column "both halves held out") each split's two directions pooled: the fit on either half scored
+// on the other, so every one of the table's images is held out once, as the published figures score all 50,000.
+// Run from the project root after a build:
 //   java -Dai.djl.offline=true -cp "core/target/anchornet.jar:core/target/lib/*" scripts/ThresholdFits.java \
 //     ../shared/fixtures/reference_table.pth [SPLITS] [BUDGETS_G]
 // Defaults: 10 splits, budgets 1.0,1.25,1.5,1.78 G, stage costs of DenseNet-201 at 95 px with AnchorNet at 224 px.
@@ -35,7 +35,8 @@ public class ThresholdFits {
             ThresholdFitter fitter = new ThresholdFitter(halves.validation(), costs);
             ThresholdFitter reverse = new ThresholdFitter(halves.test(), costs);
             for (int b = 0; b < budgets.length; b++) {
-                ThresholdFitter.Result r = fitter.fit(budgets[b] * 1e9);
+                double budget = budgets[b] * 1e9;
+                ThresholdFitter.Result r = fitter.fit(budget);
                 double pj = DynamicInference.evaluate(halves.test(),
                         r.candidates().get(ThresholdFitter.Method.PJ).thresholds(), costs).accuracy();
                 var chosenOutcome = DynamicInference.evaluate(halves.test(), r.policy().thresholds(), costs);
@@ -45,7 +46,7 @@ public class ThresholdFits {
                 search[b][s] = DynamicInference.evaluate(halves.test(),
                         r.candidates().get(ThresholdFitter.Method.SEARCH).thresholds(), costs).accuracy() - pj;
                 chosen[b][s] = r.chosen().key();
-                var back = DynamicInference.evaluate(halves.validation(), reverse.fit(budgets[b] * 1e9).policy()
+                var back = DynamicInference.evaluate(halves.validation(), reverse.fit(budget).policy()
                         .thresholds(), costs);
                 int images = chosenOutcome.images() + back.images();
                 pooled[b][s] = (double) (chosenOutcome.correct() + back.correct()) / images;
