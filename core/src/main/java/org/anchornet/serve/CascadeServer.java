@@ -95,7 +95,14 @@ public final class CascadeServer implements AutoCloseable {
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             // Jetty's own stop-at-shutdown would drop connections on SIGTERM; shutdown() stops it after the drain
-            config.jetty.modifyServer(jetty -> jetty.setStopAtShutdown(false));
+            config.jetty.modifyServer(jetty -> {
+                jetty.setStopAtShutdown(false);
+                // Jetty's graceful stop: a StatisticsHandler (Javalin nests its context inside) lets stop() wait,
+                // up to the stop timeout, for requests whose responses are still being written; after-handlers run
+                // before the response is flushed, so the handling counter alone could not cover that last step.
+                jetty.setHandler(new org.eclipse.jetty.server.handler.StatisticsHandler());
+                jetty.setStopTimeout(settings.requestTimeoutMillis());
+            });
             config.http.maxRequestSize = settings.maxBodyBytes();
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
