@@ -1,7 +1,8 @@
 // Held-out accuracy of each threshold fit on an exit table, over many seeded half/half splits: how often and by how
-// much the default cross-validated choice and the coordinate search differ from p^j when scored on the half they were
-// not fit on, and (column "both halves held out") each split's two directions pooled: the fit on either half scored
-// on the other, so every one of the table's images is held out once, as the published figures score all 50,000.
+// much the default cross-validated choice, the coordinate search and bagged-search differ from p^j when scored on
+// the half they were not fit on, and (column "both halves held out") each split's two directions pooled: the fit on
+// either half scored on the other, so every one of the table's images is held out once, as the published figures
+// score all 50,000.
 // Run from the project root after a build:
 //   java -Dai.djl.offline=true -cp "core/target/anchornet.jar:core/target/lib/*" scripts/ThresholdFits.java \
 //     ../shared/fixtures/reference_table.pth [SPLITS] [BUDGETS_G]
@@ -25,6 +26,7 @@ public class ThresholdFits {
         StageCosts costs = StageCostCounter.count(table.stages(), "densenet201", 95, 224, 1000);
         double[][] cv = new double[budgets.length][splits];
         double[][] search = new double[budgets.length][splits];
+        double[][] bagged = new double[budgets.length][splits];
         double[][] pjAcc = new double[budgets.length][splits];
         double[][] cvCost = new double[budgets.length][splits];
         String[][] chosen = new String[budgets.length][splits];
@@ -45,6 +47,8 @@ public class ThresholdFits {
                 cvCost[b][s] = chosenOutcome.meanGigaMultiplyAdds();
                 search[b][s] = DynamicInference.evaluate(halves.test(),
                         r.candidates().get(ThresholdFitter.Method.SEARCH).thresholds(), costs).accuracy() - pj;
+                bagged[b][s] = DynamicInference.evaluate(halves.test(),
+                        r.candidates().get(ThresholdFitter.Method.BAGGED_SEARCH).thresholds(), costs).accuracy() - pj;
                 chosen[b][s] = r.chosen().key();
                 var back = DynamicInference.evaluate(halves.validation(), reverse.fit(budget).policy()
                         .thresholds(), costs);
@@ -55,16 +59,18 @@ public class ThresholdFits {
         }
         System.out.printf(Locale.ROOT, "%d half/half splits; held-out top-1 differences against p^j in points%n",
                 splits);
-        System.out.printf(Locale.ROOT, "%-8s %-14s %-22s %-22s %-10s %-30s %s%n", "budget", "pj held out",
-                "cv - pj (mean ± sd)", "search - pj", "cv < pj", "cv, both halves held out", "chosen");
+        System.out.printf(Locale.ROOT, "%-8s %-14s %-22s %-22s %-22s %-10s %-30s %s%n", "budget", "pj held out",
+                "cv - pj (mean ± sd)", "search - pj", "bagged-search - pj", "cv < pj", "cv, both halves held out",
+                "chosen");
         for (int b = 0; b < budgets.length; b++) {
             final int bb = b;
             long worse = Arrays.stream(cv[b]).filter(d -> d < 0).count();
             String picks = String.join(",", Arrays.stream(chosen[b]).distinct()
                     .map(k -> k + "×" + Arrays.stream(chosen[bb]).filter(k::equals).count()).toList());
-            System.out.printf(Locale.ROOT, "%-8.2f %-14s %-22s %-22s %-10s %-30s %s  (max cost held out %.3f G)%n",
+            System.out.printf(Locale.ROOT,
+                    "%-8.2f %-14s %-22s %-22s %-22s %-10s %-30s %s  (max cost held out %.3f G)%n",
                     budgets[b], String.format(Locale.ROOT, "%.2f%%", 100 * mean(pjAcc[b])), pm(cv[b]), pm(search[b]),
-                    worse + "/" + splits, String.format(Locale.ROOT, "%.3f%% ± %.3f at %.3f G",
+                    pm(bagged[b]), worse + "/" + splits, String.format(Locale.ROOT, "%.3f%% ± %.3f at %.3f G",
                             100 * mean(pooled[b]), 100 * sd(pooled[b]), mean(pooledCost[b])), picks,
                     Arrays.stream(cvCost[b]).max().orElse(0));
         }

@@ -100,7 +100,7 @@ final class Converters {
         }
     }
 
-    /** A threshold fit's name: cv (the default), pj, pj-shortened or search. */
+    /** A threshold fit's name: cv (the default), pj, pj-shortened, search or bagged-search. */
     static final class FitMethod implements ITypeConverter<ThresholdFitter.Method> {
         @Override
         public ThresholdFitter.Method convert(String value) {
@@ -127,6 +127,6 @@ final class Converters {
 
     /** Help text of every --fit option. */
     static final String FIT_HELP = "How thresholds are fit: cv (default: p^j unless cross-validation on the table shows"
-            + " a clear held-out gain for pj-shortened or search), pj, pj-shortened (p^j on the best number of"
-            + " stages) or search.";
+            + " a clear held-out gain for another candidate), pj, pj-shortened (p^j on the best number of stages),"
+            + " search, or bagged-search (the search's thresholds averaged over bootstrap resamples).";
 }

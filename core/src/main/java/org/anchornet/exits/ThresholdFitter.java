@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 
 /**
- * Exit thresholds under a budget, fit on a validation table, by one of three candidate methods or by a
+ * Exit thresholds under a budget, fit on a validation table, by one of four candidate methods or by a
  * cross-validated choice between them (the default).
  *
  * <ul>
@@ -18,6 +19,9 @@ import java.util.Optional;
  *       its last stage taking every image left, when later windows stop helping.
  *   <li>{@code search}: {@link ThresholdSearch#search}, one free threshold per stage: the best on the table it was fit
  *       on, and the one that overfits it most.
+ *   <li>{@code bagged-search}: the search run on {@value #RESAMPLES} bootstrap resamples of the table, each stage's
+ *       thresholds averaged (bootstrap aggregation: the average varies less from table to table than one search),
+ *       then all lowered by one shared amount if needed to keep the whole table's cost within the budget.
  *   <li>{@code cv}: each candidate is fit on four fifths of the validation table and scored on the fifth left out,
  *       five times; the choice leaves p^j only for a candidate whose paired held-out gain over p^j exceeds
  *       {@value #STANDARD_ERRORS} standard errors (a one-sided test at about 2.5%) and whose held-out cost stays
@@ -32,10 +36,11 @@ import java.util.Optional;
 public final class ThresholdFitter {
     /** How thresholds are fit. */
     public enum Method {
-        PJ("pj"), PJ_SHORTENED("pj-shortened"), SEARCH("search"), CROSS_VALIDATED("cv");
+        PJ("pj"), PJ_SHORTENED("pj-shortened"), SEARCH("search"), BAGGED_SEARCH("bagged-search"),
+        CROSS_VALIDATED("cv");
 
         /** The methods a cross-validated fit chooses between, p^j first (it wins ties). */
-        public static final List<Method> CANDIDATES = List.of(PJ, PJ_SHORTENED, SEARCH);
+        public static final List<Method> CANDIDATES = List.of(PJ, PJ_SHORTENED, SEARCH, BAGGED_SEARCH);
 
         private final String key;
 
@@ -83,7 +88,10 @@ public final class ThresholdFitter {
     public static final double STANDARD_ERRORS = 2;
     /** Folds of the cross-validated choice. */
     public static final int FOLDS = 5;
+    /** Bootstrap resamples of {@code bagged-search}. */
+    public static final int RESAMPLES = 10;
     private static final long FOLD_SEED = 20_221_118L;
+    private static final long RESAMPLE_SEED = 20_261_204L;
 
     private final StageCosts costs;
     private final Candidates whole;
@@ -179,6 +187,27 @@ public final class ThresholdFitter {
         return scores;
     }
 
+    /**
+     * One stage's thresholds averaged over the resamples. ±∞ stand for "nobody leaves here" and "everyone still in
+     * leaves here"; a confidence lies in (0, 1], so under the strict exit rule 1 and 0 act the same and enter the
+     * mean as such. A stage every resample agrees on keeps its infinity (−∞ also marks where a cascade ends).
+     */
+    static double averagedThreshold(double[][] fits, int stage) {
+        double sum = 0;
+        boolean allPositive = true;
+        boolean allNegative = true;
+        for (double[] fit : fits) {
+            double v = fit[stage];
+            allPositive &= v == Double.POSITIVE_INFINITY;
+            allNegative &= v == Double.NEGATIVE_INFINITY;
+            sum += Math.max(0, Math.min(1, v));
+        }
+        if (allPositive || allNegative) {
+            return allPositive ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+        }
+        return sum / fits.length;
+    }
+
     private static Fold[] makeFolds(ExitTable table, StageCosts costs) {
         int n = table.images();
         int[] rows = Splits.shuffled(n, FOLD_SEED);
@@ -197,7 +226,7 @@ public final class ThresholdFitter {
 
     private record Fold(Candidates fitPart, ExitTable heldOut) {}
 
-    /** The three candidate fits on one table, with a search per prefix of stages built once. */
+    /** The candidate fits on one table, with a search per prefix of stages built once. */
     private static final class Candidates {
         private final ExitTable table;
         private final StageCosts costs;
@@ -205,6 +234,7 @@ public final class ThresholdFitter {
         // prefixes[L - 1]: the cascade ending after stage L (L ≥ 2); the last is the whole cascade
         private final ThresholdSearch[] prefixes;
         private final ThresholdSearch full;
+        private ThresholdSearch[] resamples;
 
         Candidates(ExitTable table, StageCosts costs) {
             this.table = table;
@@ -223,8 +253,80 @@ public final class ThresholdFitter {
                 case PJ -> full.bestGeometric(budget).map(p -> renamed(p, Method.PJ)).orElseGet(this::glanceOnly);
                 case PJ_SHORTENED -> shortened(budget);
                 case SEARCH -> full.search(budget);
+                case BAGGED_SEARCH -> bagged(budget);
                 case CROSS_VALIDATED -> throw new IllegalArgumentException("cv is a choice between candidates");
             };
+        }
+
+        /**
+         * Searches on bootstrap resamples, built on first use (a sweep pays for them once). The rows are drawn in
+         * order from one seed, so the fit is the same however the searches are spread over cores.
+         */
+        private ThresholdSearch[] resamples() {
+            if (resamples == null) {
+                Random random = new Random(RESAMPLE_SEED);
+                int n = table.images();
+                int[][] rows = new int[RESAMPLES][n];
+                for (int[] draw : rows) {
+                    for (int i = 0; i < n; i++) {
+                        draw[i] = random.nextInt(n);
+                    }
+                }
+                resamples = Arrays.stream(rows).parallel().map(r -> new ThresholdSearch(table.subset(r), costs))
+                        .toArray(ThresholdSearch[]::new);
+            }
+            return resamples;
+        }
+
+        private ThresholdSearch.Policy bagged(double budget) {
+            ThresholdSearch[] searches = resamples();
+            double[][] fits = Arrays.stream(searches).parallel().map(s -> s.search(budget).thresholds())
+                    .toArray(double[][]::new);
+            double[] t = new double[stages];
+            for (int j = 0; j < stages - 1; j++) {
+                t[j] = averagedThreshold(fits, j);
+            }
+            t[stages - 1] = Double.NEGATIVE_INFINITY;
+            Outcome outcome = DynamicInference.evaluate(table, t, costs);
+            if (outcome.meanMultiplyAdds() > budget) {
+                t = loweredIntoBudget(t, budget);
+                if (t == null) {
+                    return renamed(fit(Method.PJ, budget), Method.BAGGED_SEARCH);
+                }
+                outcome = DynamicInference.evaluate(table, t, costs);
+            }
+            return new ThresholdSearch.Policy(Method.BAGGED_SEARCH.key(), t, outcome);
+        }
+
+        /**
+         * The thresholds lowered by the smallest shared amount (bisection; lower thresholds let more images leave
+         * early, so the cost only falls) that brings the table's cost within the budget, or null when none does.
+         */
+        private double[] loweredIntoBudget(double[] t, double budget) {
+            double lo = 0;
+            double hi = 1;
+            if (DynamicInference.evaluate(table, lowered(t, hi), costs).meanMultiplyAdds() > budget) {
+                return null;
+            }
+            for (int i = 0; i < 30; i++) {
+                double mid = (lo + hi) / 2;
+                if (DynamicInference.evaluate(table, lowered(t, mid), costs).meanMultiplyAdds() > budget) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lowered(t, hi);
+        }
+
+        private static double[] lowered(double[] t, double by) {
+            double[] out = t.clone();
+            for (int j = 0; j < out.length - 1; j++) {
+                if (Double.isFinite(out[j])) {
+                    out[j] -= by;
+                }
+            }
+            return out;
         }
 
         private ThresholdSearch.Policy shortened(double budget) {

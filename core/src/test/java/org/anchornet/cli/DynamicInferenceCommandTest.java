@@ -83,7 +83,7 @@ class DynamicInferenceCommandTest {
     void budgetFitStaysWithinBudgetOnValidation() {
         CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget", "1.1", "--seed", "3");
         assertEquals(0, r.code(), r.err());
-        for (String method : new String[] {"pj", "pj-shortened", "search"}) {
+        for (String method : new String[] {"pj", "pj-shortened", "search", "bagged-search"}) {
             assertTrue(r.out().contains(method + ": validation accuracy"), r.out());
         }
         assertTrue(r.out().contains("(chosen) on test: thresholds"), r.out());
