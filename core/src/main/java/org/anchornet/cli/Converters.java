@@ -63,17 +63,29 @@ final class Converters {
     static final class PositiveInt implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            int v;
-            try {
-                v = Integer.parseInt(value.strip());
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a whole number");
-            }
-            if (v < 1) {
-                throw new TypeConversionException("must be at least 1, got " + v);
-            }
-            return v;
+            return wholeNumberAtLeast(value, 1);
         }
+    }
+
+    /** A whole number, zero or more. */
+    static final class NonNegativeInt implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return wholeNumberAtLeast(value, 0);
+        }
+    }
+
+    private static int wholeNumberAtLeast(String value, int least) {
+        int v;
+        try {
+            v = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is not a whole number");
+        }
+        if (v < least) {
+            throw new TypeConversionException("must be at least " + least + ", got " + v);
+        }
+        return v;
     }
 
     /** A finite positive number. */

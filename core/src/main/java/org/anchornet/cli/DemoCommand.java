@@ -67,6 +67,10 @@ final class DemoCommand implements Callable<Integer> {
             + " logits from one of two glance networks fine-tuned without its half of the training canvases; the"
             + " converged preset's default).")
     String patchRecipe;
+    @Option(names = "--patch-extra-patience", converter = Converters.NonNegativeInt.class, description = "Epochs of"
+            + " patience the patch network and its refinement get beyond the other networks' when training until"
+            + " validation stops improving (default 0).")
+    Integer patchExtraPatience;
 
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
             + " (default 128,160; converged preset 128,160,192; 'none' for no such baseline).")
@@ -98,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         Optional.ofNullable(budgetFraction).ifPresent(d::budgetFraction);
         Optional.ofNullable(workers).ifPresent(d::workers);
         Optional.ofNullable(patchRecipe).map(DemoSettings.PatchRecipe::parse).ifPresent(d::patchRecipe);
+        Optional.ofNullable(patchExtraPatience).ifPresent(d::patchExtraPatience);
         if (resolutions != null) {
             d.resolutions(resolutions.equals(List.of("none")) ? List.of()
                     : resolutions.stream().map(Integer::valueOf).toList());

@@ -59,7 +59,7 @@ public final class DemoPipeline {
     private static final String SUMMARY_FILE = "summary.json";
     /** Settings added after runs were made, with what those runs did: such a run resumes under the old value. */
     private static final Map<String, JsonElement> SETTINGS_BEFORE_THEY_EXISTED = Map.of("patch_recipe",
-            new com.google.gson.JsonPrimitive("paper"));
+            new com.google.gson.JsonPrimitive("paper"), "patch_extra_patience", new com.google.gson.JsonPrimitive(0));
 
     private final DemoSettings s;
     private final PrintWriter log;

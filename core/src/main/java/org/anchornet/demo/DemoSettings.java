@@ -18,6 +18,9 @@ import org.anchornet.localize.PatchProposer;
  * @param resolutions input sides of the resolution-scaled baselines (whole canvas resized as the glance is); the
  *     glance size and the canvas are members too, as the glance network and the full-resolution baseline
  * @param testSeed seed of the test canvases, fixed across runs so that every seed is scored on the same images
+ * @param patchExtraPatience epochs of patience the patch network (and its refinement on the stages) gets beyond the
+ *     fine-tuning recipe's, when that recipe trains until validation stops improving: its single-window validation
+ *     top-1 is noisier than the other networks' whole-canvas one, so one flat epoch may stop it early
  */
 public record DemoSettings(
         int trainSize,
@@ -42,7 +45,8 @@ public record DemoSettings(
         Path fashionMnistDir,
         int workers,
         boolean progress,
-        @SerializedName("patch_recipe") PatchRecipe patchRecipe) {
+        @SerializedName("patch_recipe") PatchRecipe patchRecipe,
+        @SerializedName("patch_extra_patience") int patchExtraPatience) {
 
     /**
      * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
@@ -90,6 +94,12 @@ public record DemoSettings(
                 fineTune.patience() > 0 ? fineTune.patience() + 1 : 0);
     }
 
+    /** The patch network's recipe: the fine-tuning one, with {@link #patchExtraPatience} more epochs of patience. */
+    public Recipe patchFineTune() {
+        return fineTune.patience() > 0
+                ? new Recipe(fineTune.epochs(), fineTune.lr(), fineTune.patience() + patchExtraPatience) : fineTune;
+    }
+
     /** Where and how a run happens rather than what it computes: not recorded, not compared on resume. */
     static final java.util.Set<String> LOCAL_FIELDS = java.util.Set.of("outDir", "fashionMnistDir", "workers",
             "progress");
@@ -123,9 +133,11 @@ public record DemoSettings(
                     + pretrainSide);
         }
         if (trainSize < batchSize || valSize < 1 || testSize < 1 || !(budgetFraction > 0 && budgetFraction <= 1)
-                || benchImages < batchSize || topK < 1 || fineTune.epochs() < 1 || anchorNet.epochs() < 1) {
+                || benchImages < batchSize || topK < 1 || fineTune.epochs() < 1 || anchorNet.epochs() < 1
+                || patchExtraPatience < 0) {
             throw new IllegalArgumentException("demo sizes must be positive, the training set and the benchmark at"
-                    + " least one batch, the budget fraction in (0, 1], and every network trained at least one epoch");
+                    + " least one batch, the budget fraction in (0, 1], every network trained at least one epoch, and extra patience not"
+                    + " negative");
         }
         for (int r : resolutions) {
             if (r <= 0 || r >= canvas) {
@@ -169,7 +181,8 @@ public record DemoSettings(
                 .batchSize(batchSize).pretrain(pretrain).pretrainSide(pretrainSide).anchorNet(anchorNet).fineTune(fineTune)
                 .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
-                .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe);
+                .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe)
+                .patchExtraPatience(patchExtraPatience);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -197,6 +210,7 @@ public record DemoSettings(
         private int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
         private boolean progress = true;
         private PatchRecipe patchRecipe = PatchRecipe.PAPER;
+        private int patchExtraPatience = 0;
 
         private Builder() {}
 
@@ -223,13 +237,14 @@ public record DemoSettings(
         public Builder workers(int v) { workers = v; return this; }
         public Builder progress(boolean v) { progress = v; return this; }
         public Builder patchRecipe(PatchRecipe v) { patchRecipe = v; return this; }
+        public Builder patchExtraPatience(int v) { patchExtraPatience = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
                     pretrainSide != null ? pretrainSide : canvas,
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
-                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe);
+                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience);
         }
     }
 }

@@ -83,7 +83,7 @@ final class DemoTraining {
      */
     private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
         steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
-        Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.fineTune(), pretrained).anchorNet(anchor)
+        Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.patchFineTune(), pretrained).anchorNet(anchor)
                 .topK(s.topK()).iou(s.iou()), "patch");
         if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
             return paper;
@@ -101,7 +101,7 @@ final class DemoTraining {
         steps.announce("refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
                 + " windows, running sums) with soft targets from the full-resolution network"
                 + (crossFit ? ", each training canvas with the glance of the fold network that did not see it" : ""));
-        return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.fineTune()), paper)
+        return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.patchFineTune()), paper)
                 .anchorNet(anchor).topK(s.topK()).iou(s.iou()).keepStart(true)
                 .stageTargets(new TrainingSettings.StageTargets(glance, baseline, DemoSettings.STAGE_DISTILLATION,
                         DemoSettings.STAGE_TEMPERATURE, foldGlances)), crossFit ? "patch-cross-fit" : "patch-refined");

@@ -20,6 +20,20 @@ class DemoSettingsTest {
     }
 
     @Test
+    void extraPatchPatienceLengthensOnlyThePatchNetworksPlateauSchedule() {
+        DemoSettings converged = DemoSettings.converged().patchExtraPatience(2).build();
+        assertEquals(new DemoSettings.Recipe(converged.fineTune().epochs(), converged.fineTune().lr(),
+                converged.fineTune().patience() + 2), converged.patchFineTune());
+        assertEquals(converged.fineTune().patience() + 3, DemoSettings.stageRefinement(converged.patchFineTune())
+                .patience(), "the refinement keeps its one epoch beyond the patch network's patience");
+        assertEquals(DemoSettings.converged().build().fineTune(), DemoSettings.converged().build().patchFineTune(),
+                "none by default");
+        DemoSettings standard = DemoSettings.standard().patchExtraPatience(2).build();
+        assertEquals(standard.fineTune(), standard.patchFineTune(), "a cosine recipe has no patience to lengthen");
+        assertThrows(IllegalArgumentException.class, () -> DemoSettings.standard().patchExtraPatience(-1).build());
+    }
+
+    @Test
     void theConvergedPresetFineTunesPatchesCrossFittedAndTheShortPresetsAsPublished() {
         assertEquals(DemoSettings.PatchRecipe.STAGES_CROSS_FIT, DemoSettings.converged().build().patchRecipe());
         assertEquals(DemoSettings.PatchRecipe.PAPER, DemoSettings.standard().build().patchRecipe());
