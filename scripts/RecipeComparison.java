@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
@@ -185,7 +184,7 @@ public class RecipeComparison {
             StageCosts costs = new StageCosts(validation.metadata().stageCosts().orElseThrow(
                     () -> new IllegalArgumentException(val + " records no stage costs")));
             ThresholdFitter.Result fit = new ThresholdFitter(validation, costs).fit(refitFraction * fullG * 1e9);
-            Outcome onTest = DynamicInference.evaluate(ExitTable.read(test), fit.policy().thresholds(), costs);
+            Outcome onTest = fit.policy().scoreOn(ExitTable.read(test), costs);
             top1 = onTest.accuracy();
             g = onTest.meanGigaMultiplyAdds();
             fraction = refitFraction;

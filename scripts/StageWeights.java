@@ -13,7 +13,6 @@ import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageBatch;
 import org.anchornet.engine.Cascade;
-import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
@@ -109,7 +108,7 @@ public class StageWeights {
             ExitTable v = name.equals("plain") ? valPlain : valWeighted;
             ExitTable t = name.equals("plain") ? testPlain : testWeighted;
             ThresholdFitter.Result fit = new ThresholdFitter(v, costs).fit(budget);
-            Outcome onTest = DynamicInference.evaluate(t, fit.policy().thresholds(), costs);
+            Outcome onTest = fit.policy().scoreOn(t, costs);
             System.out.printf(Locale.ROOT, "  %-8s chose %-12s val %.2f%% at %.3f G, test %.2f%% at %.3f G%n", name,
                     fit.chosen().key(), 100 * fit.policy().validation().accuracy(),
                     fit.policy().validation().meanGigaMultiplyAdds(), 100 * onTest.accuracy(),

@@ -142,11 +142,10 @@ final class BenchCommand implements Callable<Integer> {
         if (table.images() < usable) {
             throw new IllegalArgumentException("the table has only " + table.images() + " images");
         }
-        double[] t = thresholds.toArray();
         int[] exits = new int[usable];
         for (int i = 0; i < usable; i++) {
             final int row = i;
-            exits[i] = ExitRule.exitStage(s -> table.confidence(s, row), t) + 1;
+            exits[i] = ExitRule.exitStage(s -> table.confidence(s, row), thresholds) + 1;
         }
         int side = c.config().inputSize();
         List<NDArray> batches = new ArrayList<>();

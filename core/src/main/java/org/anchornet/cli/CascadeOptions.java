@@ -51,6 +51,11 @@ final class CascadeOptions {
             + " still in leaves).")
     List<String> thresholdValues;
 
+    @Option(names = "--answer", converter = Converters.AnswerRule.class, description = "With --thresholds: whose"
+            + " prediction answers, and whose confidence they test: exit-stage (default, the paper's) or most-confident"
+            + " (the most confident stage so far). A fit chooses its own.")
+    org.anchornet.exits.Answer answer;
+
     @Option(names = "--table-file", description = "Fit thresholds on this (validation) exit table instead...")
     Path table;
 
@@ -91,9 +96,13 @@ final class CascadeOptions {
             + " ImageNet's 1000).")
     Path labels;
 
-    /** The --thresholds values, checked ('none' → null, never early). */
+    /** The --thresholds values, checked ('none' → null, never early), with the --answer rule. */
     ExitThresholds thresholds() {
-        return thresholdValues == null ? null : ExitThresholds.parse(thresholdValues);
+        if (answer != null && thresholdValues == null) {
+            throw new IllegalArgumentException("--answer goes with --thresholds (a fit chooses its own answer rule)");
+        }
+        ExitThresholds t = thresholdValues == null ? null : ExitThresholds.parse(thresholdValues);
+        return t == null || answer == null ? t : t.withAnswer(answer);
     }
 
     /** Whether the networks come from a package. */
@@ -230,8 +239,12 @@ final class CascadeOptions {
         contradiction("--iou-thresholds", iouThresholds, c.iouThresholds(), "iou_thresholds");
         // compared as the exit rule uses them: the last stage takes every image still in whatever it was given
         ExitThresholds thresholds = thresholds();
+        if (thresholds != null && answer == null) { // only --thresholds: compare them under the package's answer rule
+            thresholds = thresholds.withAnswer(c.exitThresholds().answer());
+        }
         if (thresholds != null && !thresholds.equals(c.exitThresholds())) {
-            throw contradicts("--thresholds " + thresholds, "thresholds " + c.exitThresholds());
+            throw contradicts("--thresholds " + thresholds + " --answer " + thresholds.answer().key(), "thresholds "
+                    + c.exitThresholds() + " answering by " + c.exitThresholds().answer().key());
         }
     }
 

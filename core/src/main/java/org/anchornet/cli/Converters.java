@@ -112,7 +112,15 @@ final class Converters {
         }
     }
 
-    /** A threshold fit's name: cv (the default), pj, pj-shortened, search or bagged-search. */
+    /** An answer rule: exit-stage or most-confident. */
+    static final class AnswerRule implements ITypeConverter<org.anchornet.exits.Answer> {
+        @Override
+        public org.anchornet.exits.Answer convert(String value) {
+            return byName(value, org.anchornet.exits.Answer::parse);
+        }
+    }
+
+    /** A threshold fit's name: cv (the default), pj, pj-shortened, search, bagged-search or pj-most-confident. */
     static final class FitMethod implements ITypeConverter<ThresholdFitter.Method> {
         @Override
         public ThresholdFitter.Method convert(String value) {
@@ -140,5 +148,6 @@ final class Converters {
     /** Help text of every --fit option. */
     static final String FIT_HELP = "How thresholds are fit: cv (default: p^j unless cross-validation on the table shows"
             + " a clear held-out gain for another candidate), pj, pj-shortened (p^j on the best number of stages),"
-            + " search, or bagged-search (the search's thresholds averaged over bootstrap resamples).";
+            + " search, bagged-search (the search's thresholds averaged over bootstrap resamples), or"
+            + " pj-most-confident (p^j where the most confident stage so far answers).";
 }

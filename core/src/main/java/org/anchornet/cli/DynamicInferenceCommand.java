@@ -178,7 +178,7 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             return;
         }
         List<ThresholdSearch.Policy> policies = new ArrayList<>(result.candidates().values());
-        List<Outcome> onTest = policies.stream().map(p -> DynamicInference.evaluate(test, p.thresholds(), costs))
+        List<Outcome> onTest = policies.stream().map(p -> p.scoreOn(test, costs))
                 .toList();
         List<String> labels = policies.stream().map(p -> p.method() + (p.method().equals(result.chosen().key())
                 ? " (chosen)" : "") + " on test").toList();

@@ -118,7 +118,7 @@ final class FitThresholdsCommand implements Callable<Integer> {
                     onFit.meanGigaMultiplyAdds(), riskControlled ? "" : String.format(Locale.ROOT, " (budget %.4f G)",
                             objective.budget));
             if (parts != null) {
-                Outcome held = DynamicInference.evaluate(parts.test(), onFit.thresholds(), config.costs());
+                Outcome held = DynamicInference.evaluate(parts.test(), fitted.exitThresholds(), config.costs());
                 w.printf(Locale.ROOT, "held-out %d images: top-1 %.4f at %.4f G", parts.test().images(),
                         held.accuracy(), held.meanGigaMultiplyAdds());
                 if (riskControlled) { // the fit has checked that the table holds what the risk needs

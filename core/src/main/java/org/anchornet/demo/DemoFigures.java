@@ -11,6 +11,7 @@ import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Prediction;
 import org.anchornet.exits.ExitRule;
+import org.anchornet.exits.ExitThresholds;
 import org.anchornet.io.AtomicFiles;
 import org.anchornet.report.Charts;
 import org.anchornet.report.Figures;
@@ -32,18 +33,19 @@ final class DemoFigures {
             images.add(test.load(i).image());
         }
         List<Prediction> every = cascade.trace(cascade.pack(images));
-        double[] thresholds = cascade.config().exitThresholds().toArray();
+        ExitThresholds thresholds = cascade.config().exitThresholds();
         List<Figures.Annotated> annotated = new ArrayList<>();
         List<float[]> cams = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Prediction p = every.get(i);
             int exit = ExitRule.exitStage(j -> p.stages().get(j).confidence(), thresholds);
+            int answer = ExitRule.answerStage(j -> p.stages().get(j).confidence(), exit, thresholds.answer());
             List<String> labels = new ArrayList<>();
             for (int j = 0; j <= exit; j++) {
                 labels.add(FashionMnist.CLASSES.get(p.stages().get(j).predicted()));
             }
             annotated.add(new Figures.Annotated(images.get(i), p.windows(), labels, "truth: "
-                    + FashionMnist.CLASSES.get(test.label(i)), p.stages().get(exit).predicted() == test.label(i)));
+                    + FashionMnist.CLASSES.get(test.label(i)), p.stages().get(answer).predicted() == test.label(i)));
             cams.add(p.cam());
         }
         Figures.savePng(Figures.windowsGrid(annotated, 4), out.resolve("examples.png"));

@@ -15,9 +15,7 @@ import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.ExitTableMaker;
 import org.anchornet.exits.BudgetSweep;
-import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
-import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.TablePair;
@@ -89,10 +87,10 @@ final class DemoTables {
 
     /** A policy scored on test, with the fixed-stage accuracies of the source. */
     static DemoSummary.Method method(TablePair tables, StageCosts costs, ThresholdSearch.Policy policy) {
-        Outcome onTest = DynamicInference.evaluate(tables.test(), policy.thresholds(), costs);
+        Outcome onTest = policy.scoreOn(tables.test(), costs);
         double[] atStage = IntStream.range(0, costs.stages()).mapToDouble(j -> tables.test().stageAccuracy(j))
                 .toArray();
-        return new DemoSummary.Method(ExitThresholds.of(policy.thresholds()).stored(),
+        return new DemoSummary.Method(policy.exitThresholds().stored(),
                 policy.validation().accuracy(), policy.validation().meanGigaMultiplyAdds(), onTest.accuracy(),
                 onTest.meanGigaMultiplyAdds(), onTest.exits(), atStage);
     }

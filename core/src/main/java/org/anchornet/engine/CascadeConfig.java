@@ -2,12 +2,14 @@ package org.anchornet.engine;
 
 import com.google.gson.annotations.SerializedName;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.anchornet.data.RgbImage;
 import org.anchornet.data.Transforms;
+import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.PatchProposer;
@@ -24,6 +26,7 @@ import org.anchornet.model.ReceptiveField;
  *
  * @param thresholds one per stage; {@code null} means the stage never lets an image leave early (the last stage takes
  *     every image still in whatever its entry says)
+ * @param answer the answer rule ({@link Answer}), format 3 only; format 1 and 2 cascades answer with the exit stage
  * @param stageCosts multiply-adds of an image that leaves after each stage
  */
 public record CascadeConfig(
@@ -41,6 +44,7 @@ public record CascadeConfig(
         @SerializedName("iou_thresholds") List<Double> iouThresholds,
         List<Double> thresholds,
         @SerializedName("last_stage") Integer lastStage,
+        String answer,
         @SerializedName("stage_costs") List<Long> stageCosts,
         @SerializedName("threshold_fit") ThresholdFit thresholdFit,
         Provenance provenance,
@@ -53,8 +57,13 @@ public record CascadeConfig(
     /** Most classes a cascade may name (ImageNet-21k has 21,841). */
     public static final int MAX_CLASSES = 100_000;
 
-    /** The version this code writes and the only one it reads. */
+    /** The version this code writes for a cascade answering with the exit stage. */
     public static final int FORMAT_VERSION = 2;
+    /**
+     * The version of a cascade with another {@link Answer} rule: format 2 plus {@code answer}. A reader that knows
+     * only format 2 refuses it rather than answering by the wrong rule.
+     */
+    public static final int ANSWER_FORMAT = 3;
     /** Format 1 had no {@code last_stage}; a negative threshold (−1) let every image still in leave there. */
     public static final int FIRST_FORMAT = 1;
     /** Windows per image when nothing says otherwise ({@link PatchProposer#DEFAULT_TOP_K}). */
@@ -124,7 +133,8 @@ public record CascadeConfig(
 
     /** The thresholds the exit rule uses, with the stage the cascade ends at. */
     public ExitThresholds exitThresholds() {
-        return ExitThresholds.fromStored(thresholds, lastStage);
+        ExitThresholds t = ExitThresholds.fromStored(thresholds, lastStage);
+        return answer == null ? t : t.withAnswer(Answer.parse(answer));
     }
 
     public int stages() {
@@ -153,16 +163,25 @@ public record CascadeConfig(
         if (t.stages() != stages()) {
             throw new IllegalArgumentException(t.stages() + " thresholds for a cascade of " + stages() + " stages");
         }
-        return new CascadeConfig(FORMAT_VERSION, arch, numClasses, classes, inputSize, evalResize, mean, std,
-                patchSize, stride, topK, iouThresholds, t.stored(), t.lastStage() + 1, stageCosts, fit, provenance,
-                weights);
+        return new CascadeConfig(formatFor(t), arch, numClasses, classes, inputSize, evalResize, mean, std,
+                patchSize, stride, topK, iouThresholds, t.stored(), t.lastStage() + 1, storedAnswer(t), stageCosts,
+                fit, provenance, weights);
     }
 
     /** The same configuration recording these weight files. */
     public CascadeConfig withWeights(Map<String, WeightFile> files) {
         return new CascadeConfig(formatVersion, arch, numClasses, classes, inputSize, evalResize, mean, std, patchSize,
-                stride, topK, iouThresholds, thresholds, lastStage, stageCosts, thresholdFit, provenance,
+                stride, topK, iouThresholds, thresholds, lastStage, answer, stageCosts, thresholdFit, provenance,
                 new LinkedHashMap<>(files));
+    }
+
+    /** The oldest format that holds these thresholds: 3 only when the answer rule is not the exit stage's. */
+    private static int formatFor(ExitThresholds t) {
+        return t.answer() == Answer.EXIT_STAGE ? FORMAT_VERSION : ANSWER_FORMAT;
+    }
+
+    private static String storedAnswer(ExitThresholds t) {
+        return t.answer() == Answer.EXIT_STAGE ? null : t.answer().key();
     }
 
 
@@ -171,9 +190,9 @@ public record CascadeConfig(
      * is wrong and why.
      */
     public CascadeConfig check() {
-        if (formatVersion != FORMAT_VERSION && formatVersion != FIRST_FORMAT) {
+        if (formatVersion != FORMAT_VERSION && formatVersion != FIRST_FORMAT && formatVersion != ANSWER_FORMAT) {
             throw new IllegalArgumentException("format_version " + formatVersion + " is not supported (this version"
-                    + " reads " + FIRST_FORMAT + " and " + FORMAT_VERSION + ")");
+                    + " reads " + FIRST_FORMAT + ", " + FORMAT_VERSION + " and " + ANSWER_FORMAT + ")");
         }
         require(arch != null && Architectures.names().contains(arch) && !arch.equals(Architectures.ANCHORNET), "arch",
                 "unknown downstream architecture '" + arch + "'; known: " + Architectures.names());
@@ -206,6 +225,14 @@ public record CascadeConfig(
                 + (thresholds == null ? "none" : thresholds.size()));
         for (Double t : thresholds) {
             require(t == null || Double.isFinite(t), "thresholds", "each must be a number or null, got " + t);
+        }
+        if (formatVersion == ANSWER_FORMAT) {
+            require(answer != null && Arrays.stream(Answer.values()).anyMatch(a -> a.key().equals(answer)), "answer",
+                    "format 3 needs one of " + Arrays.stream(Answer.values()).map(Answer::key).toList() + ", got "
+                            + answer);
+        } else {
+            require(answer == null, "answer", "is not part of format " + formatVersion + " (write format_version "
+                    + ANSWER_FORMAT + ")");
         }
         if (formatVersion == FIRST_FORMAT) {
             require(lastStage == null, "last_stage", "is not part of format 1 (write format_version 2)");
@@ -252,6 +279,9 @@ public record CascadeConfig(
                         field, "each must be a JSON number" + (nullable ? " or null" : "") + ", got " + e);
             }
         }
+        com.google.gson.JsonElement answer = json.get("answer");
+        require(answer == null || answer.isJsonNull() || (answer.isJsonPrimitive()
+                && answer.getAsJsonPrimitive().isString()), "answer", "must be a JSON string, got " + answer);
         com.google.gson.JsonElement arch = json.get("arch");
         require(arch != null && arch.isJsonPrimitive() && arch.getAsJsonPrimitive().isString(), "arch",
                 "must be a JSON string, got " + arch);
@@ -339,10 +369,10 @@ public record CascadeConfig(
             Provenance provenance = new Provenance(version == null ? "development build" : version,
                     java.time.Instant.now().toString(), data, new LinkedHashMap<>(networks));
             Map<String, WeightFile> unsaved = new LinkedHashMap<>();
-            return new CascadeConfig(FORMAT_VERSION, arch, classes.size(), classes, inputSize,
+            return new CascadeConfig(formatFor(t), arch, classes.size(), classes, inputSize,
                     evalResize != null ? evalResize : inputSize, doubles(Transforms.MEAN), doubles(Transforms.STD),
-                    field.size(), field.stride(), topK, ious, t.stored(), t.lastStage() + 1, stageCosts, thresholdFit,
-                    provenance, unsaved);
+                    field.size(), field.stride(), topK, ious, t.stored(), t.lastStage() + 1, storedAnswer(t),
+                    stageCosts, thresholdFit, provenance, unsaved);
         }
 
         private static List<Double> doubles(float[] values) {

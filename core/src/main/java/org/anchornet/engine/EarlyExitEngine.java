@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BiFunction;
+import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
@@ -36,14 +37,31 @@ public final class EarlyExitEngine {
         /**
          * @param image the image's index in the batch given to {@link #run}
          * @param stage 0-based stage just computed
-         * @param confidence max softmax probability of the summed logits after that stage
+         * @param confidence the confidence of the image's answer after that stage: the max softmax probability of the
+         *     summed logits, under {@link Answer#MOST_CONFIDENT} the highest of the stages so far
          */
         boolean leaves(int image, int stage, float confidence);
 
-        /** The {@link ExitRule} with one threshold per stage. */
+        /** Whose prediction answers for an image; the exit stage's unless the policy says otherwise. */
+        default Answer answer() {
+            return Answer.EXIT_STAGE;
+        }
+
+        /** The {@link ExitRule} with one threshold per stage, and the thresholds' answer rule. */
         static ExitPolicy thresholds(ExitThresholds thresholds) {
             double[] t = thresholds.toArray();
-            return (image, stage, confidence) -> ExitRule.passes(confidence, t[stage]);
+            Answer answer = thresholds.answer();
+            return new ExitPolicy() {
+                @Override
+                public boolean leaves(int image, int stage, float confidence) {
+                    return ExitRule.passes(confidence, t[stage]);
+                }
+
+                @Override
+                public Answer answer() {
+                    return answer;
+                }
+            };
         }
 
         /** Replays given exits: image i leaves after stage {@code exitStages[i]} (1-based). */
@@ -353,17 +371,31 @@ public final class EarlyExitEngine {
         }
     }
 
-    /** Records every image's prediction after a stage and returns the positions of those that stay. */
+    /**
+     * Records every image's prediction after a stage, and its answer under the policy's rule, and returns the positions
+     * of those that stay.
+     */
     private int[] recordStage(int stage, NDArray logits, int[] ids, ExitPolicy policy, List<Trace> traces) {
         Readout r = Readout.of(logits);
         boolean last = stage == stages - 1;
+        boolean mostConfident = policy.answer() == Answer.MOST_CONFIDENT;
         int[] stay = new int[ids.length];
         int staying = 0;
         for (int k = 0; k < ids.length; k++) {
             Prediction.StageOutcome outcome = r.outcome(k);
-            traces.get(k).stages.add(outcome);
-            if (last || policy.leaves(ids[k], stage, outcome.confidence())) {
-                traces.get(k).probabilities = r.probabilities(k);
+            Trace trace = traces.get(k);
+            trace.stages.add(outcome);
+            if (!mostConfident || trace.answer == null
+                    || ExitRule.replacesAnswer(outcome.confidence(), trace.answer.confidence())) {
+                trace.answer = outcome;
+                if (mostConfident) { // a later stage may leave with this answer: keep its probabilities now
+                    trace.probabilities = r.probabilities(k);
+                }
+            }
+            if (last || policy.leaves(ids[k], stage, trace.answer.confidence())) {
+                if (!mostConfident) {
+                    trace.probabilities = r.probabilities(k);
+                }
             } else {
                 stay[staying++] = k;
             }

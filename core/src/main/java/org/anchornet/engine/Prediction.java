@@ -8,10 +8,11 @@ import org.anchornet.localize.Window;
 /**
  * What the cascade decided for one image.
  *
- * @param predicted the class of the summed logits at the exit stage
+ * @param predicted the cascade's answer: the class of the summed logits at the exit stage, or under the {@code
+ *     most-confident} answer rule at the most confident stage the image went through
  * @param confidence its softmax probability
  * @param exitStage the stage the image left at, 1-based (1 = after the glance)
- * @param probabilities softmax of the summed logits at the exit stage, one per class
+ * @param probabilities softmax of the summed logits of the answering stage, one per class
  * @param stages the prediction after each stage the image went through ({@code exitStage} entries)
  * @param windows every window proposed for the image, best first; empty when it left before any was needed
  * @param windowOutcomes the patch network's own prediction on each window it looked at ({@code exitStage − 1})

@@ -69,6 +69,6 @@ public final class ThresholdFitting {
 
     /** A policy's thresholds as a cascade keeps them. */
     public static ExitThresholds stored(ThresholdSearch.Policy policy) {
-        return ExitThresholds.of(policy.thresholds());
+        return policy.exitThresholds();
     }
 }

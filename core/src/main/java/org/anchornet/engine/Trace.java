@@ -11,11 +11,13 @@ final class Trace {
     final List<Prediction.StageOutcome> windowOutcomes = new ArrayList<>();
     List<Window> windows = List.of();
     float[] cam;
+    /** The stage outcome that answers so far (the last one, unless the answer rule keeps a more confident one). */
+    Prediction.StageOutcome answer;
+    /** The answer's softmax probabilities, one per class. */
     float[] probabilities;
 
     Prediction toPrediction(StageCosts costs) {
-        Prediction.StageOutcome exit = stages.get(stages.size() - 1);
-        return new Prediction(exit.predicted(), exit.confidence(), stages.size(), probabilities, stages, windows,
+        return new Prediction(answer.predicted(), answer.confidence(), stages.size(), probabilities, stages, windows,
                 windowOutcomes, cam, costs.stage(stages.size() - 1));
     }
 }

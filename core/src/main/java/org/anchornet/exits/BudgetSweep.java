@@ -43,6 +43,6 @@ public final class BudgetSweep {
     private static Point point(double budget, String method, ThresholdSearch.Policy policy, ExitTable test,
             StageCosts costs) {
         return new Point(budget, method, policy.thresholds(), policy.validation(),
-                DynamicInference.evaluate(test, policy.thresholds(), costs));
+                policy.scoreOn(test, costs));
     }
 }

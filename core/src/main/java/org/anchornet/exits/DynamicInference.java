@@ -9,8 +9,13 @@ package org.anchornet.exits;
 public final class DynamicInference {
     private DynamicInference() {}
 
+    /** Scores a cascade's thresholds under their answer rule. */
+    public static Outcome evaluate(ExitTable table, ExitThresholds thresholds, StageCosts costs) {
+        return evaluate(table.answeredBy(thresholds.answer()), thresholds.toArray(), costs);
+    }
+
     /**
-     * Scores one threshold vector. With fewer thresholds than table stages, only the first stages are used (as the
+     * Scores one threshold vector (the exit stage answers). With fewer thresholds than table stages, only the first stages are used (as the
      * reference script does); more thresholds than stages is an error.
      */
     public static Outcome evaluate(ExitTable table, double[] thresholds, StageCosts costs) {

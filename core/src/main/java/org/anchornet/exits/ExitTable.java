@@ -160,6 +160,34 @@ public final class ExitTable {
                 predicted == null ? null : Arrays.copyOf(predicted, count), labels, meta);
     }
 
+    /**
+     * The table as a cascade with this answer rule sees it: under {@link Answer#MOST_CONFIDENT} stage j holds the
+     * answer of the most confident of stages 1..j (its confidence, correctness and class), so the exit rule and every
+     * fit work on it unchanged; under {@link Answer#EXIT_STAGE} the table itself.
+     */
+    public ExitTable answeredBy(Answer answer) {
+        if (answer == Answer.EXIT_STAGE) {
+            return this;
+        }
+        float[][] conf = new float[stages][images];
+        boolean[][] corr = new boolean[stages][images];
+        int[][] pred = predicted == null ? null : new int[stages][images];
+        for (int i = 0; i < images; i++) {
+            int best = 0;
+            for (int j = 0; j < stages; j++) {
+                if (ExitRule.replacesAnswer(confidence[j][i], confidence[best][i])) {
+                    best = j;
+                }
+                conf[j][i] = confidence[best][i];
+                corr[j][i] = correct[best][i];
+                if (pred != null) {
+                    pred[j][i] = predicted[best][i];
+                }
+            }
+        }
+        return new ExitTable(conf, corr, pred, labels, metadata);
+    }
+
     /** The rows at the given image indices, in that order. */
     public ExitTable subset(int[] rows) {
         float[][] conf = new float[stages][rows.length];

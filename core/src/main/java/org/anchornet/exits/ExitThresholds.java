@@ -10,7 +10,8 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * A cascade's exit thresholds, one per stage, for the {@link ExitRule}: +∞ where a stage never lets an image leave
+ * A cascade's exit thresholds, one per stage, with the {@link Answer} rule whose confidence they test, for the {@link
+ * ExitRule}: +∞ where a stage never lets an image leave
  * early, −∞ where every image still in leaves. The first −∞ is the cascade's last stage: later stages never run, and
  * the final stage is −∞ whatever it was given (it takes everyone). Confidences lie in [0, 1], so a negative threshold
  * means −∞.
@@ -20,14 +21,16 @@ import java.util.stream.Collectors;
  */
 public final class ExitThresholds {
     private final double[] values;
+    private final Answer answer;
 
-    private ExitThresholds(double[] values) {
+    private ExitThresholds(double[] values, Answer answer) {
         this.values = values;
+        this.answer = answer;
     }
 
     /**
      * Thresholds per stage; negative ones become −∞, and so do the final stage and every stage after the first −∞
-     * (they never run), so that equal cascades have equal thresholds.
+     * (they never run), so that equal cascades have equal thresholds. The answer is the exit stage's (the paper's).
      */
     public static ExitThresholds of(double... perStage) {
         if (perStage.length == 0) {
@@ -44,7 +47,17 @@ public final class ExitThresholds {
                 ended = true;
             }
         }
-        return new ExitThresholds(t);
+        return new ExitThresholds(t, Answer.EXIT_STAGE);
+    }
+
+    /** The same thresholds testing, and answering with, another stage's prediction. */
+    public ExitThresholds withAnswer(Answer rule) {
+        return new ExitThresholds(values, java.util.Objects.requireNonNull(rule, "answer"));
+    }
+
+    /** Whose prediction answers, and whose confidence the thresholds test. */
+    public Answer answer() {
+        return answer;
     }
 
     /** No early exit: every image goes through every stage. */
@@ -153,7 +166,7 @@ public final class ExitThresholds {
         return out;
     }
 
-    /** As the command line spells them. */
+    /** As the command line spells them (the answer rule is {@code --answer}, not part of this). */
     @Override
     public String toString() {
         return Arrays.stream(values).mapToObj(v -> v == Double.POSITIVE_INFINITY ? "none"
@@ -163,11 +176,11 @@ public final class ExitThresholds {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExitThresholds other && Arrays.equals(values, other.values);
+        return o instanceof ExitThresholds other && Arrays.equals(values, other.values) && answer == other.answer;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(values);
+        return 31 * Arrays.hashCode(values) + answer.hashCode();
     }
 }

@@ -22,6 +22,8 @@ import java.util.Random;
  *   <li>{@code bagged-search}: the search run on {@value #RESAMPLES} bootstrap resamples of the table, each stage's
  *       thresholds averaged (bootstrap aggregation: the average varies less from table to table than one search),
  *       then all lowered by one shared amount if needed to keep the whole table's cost within the budget.
+ *   <li>{@code pj-most-confident}: p^j under the {@link Answer#MOST_CONFIDENT} answer rule (the most confident stage
+ *       so far answers, and its confidence is what the thresholds test); the fit carries the rule to the cascade.
  *   <li>{@code cv}: each candidate is fit on four fifths of the validation table and scored on the fifth left out,
  *       five times; the choice leaves p^j only for a candidate whose paired held-out gain over p^j exceeds
  *       {@value #STANDARD_ERRORS} standard errors (a one-sided test at about 2.5%) and whose held-out cost stays
@@ -37,10 +39,11 @@ public final class ThresholdFitter {
     /** How thresholds are fit. */
     public enum Method {
         PJ("pj"), PJ_SHORTENED("pj-shortened"), SEARCH("search"), BAGGED_SEARCH("bagged-search"),
-        CROSS_VALIDATED("cv");
+        PJ_MOST_CONFIDENT("pj-most-confident"), CROSS_VALIDATED("cv");
 
         /** The methods a cross-validated fit chooses between, p^j first (it wins ties). */
-        public static final List<Method> CANDIDATES = List.of(PJ, PJ_SHORTENED, SEARCH, BAGGED_SEARCH);
+        public static final List<Method> CANDIDATES = List.of(PJ, PJ_SHORTENED, SEARCH, BAGGED_SEARCH,
+                PJ_MOST_CONFIDENT);
 
         private final String key;
 
@@ -116,7 +119,7 @@ public final class ThresholdFitter {
         Method chosen = choose(scores, budget);
         ThresholdSearch.Policy p = candidates.get(chosen);
         return new Result(chosen, new ThresholdSearch.Policy(method.key() + ":" + chosen.key(), p.thresholds(),
-                p.validation()), candidates, scores);
+                p.validation(), p.answer()), candidates, scores);
     }
 
     /** The cross-validated fit: the default everywhere thresholds are fit under a budget. */
@@ -146,7 +149,7 @@ public final class ThresholdFitter {
         if (folds.length == 0) {
             return Map.of();
         }
-        int n = Arrays.stream(folds).mapToInt(f -> f.heldOut.images()).sum();
+        int n = Arrays.stream(folds).mapToInt(f -> f.heldOut().images()).sum();
         Map<Method, int[]> correct = new EnumMap<>(Method.class);
         Map<Method, Long> cost = new EnumMap<>(Method.class);
         for (Method m : Method.CANDIDATES) {
@@ -154,14 +157,16 @@ public final class ThresholdFitter {
             long total = 0;
             int offset = 0;
             for (Fold fold : folds) {
-                double[] t = fold.fitPart.fit(m, budget).thresholds();
-                for (int i = 0; i < fold.heldOut.images(); i++) {
+                ThresholdSearch.Policy p = fold.fitPart.fit(m, budget);
+                double[] t = p.thresholds();
+                ExitTable held = fold.heldOut(p.answer());
+                for (int i = 0; i < held.images(); i++) {
                     final int image = i;
-                    int stage = ExitRule.exitStage(s -> fold.heldOut.confidence(s, image), t);
-                    perImage[offset + i] = fold.heldOut.correct(stage, i) ? 1 : 0;
+                    int stage = ExitRule.exitStage(s -> held.confidence(s, image), t);
+                    perImage[offset + i] = held.correct(stage, i) ? 1 : 0;
                     total += costs.stage(stage);
                 }
-                offset += fold.heldOut.images();
+                offset += held.images();
             }
             correct.put(m, perImage);
             cost.put(m, total);
@@ -218,13 +223,18 @@ public final class ThresholdFitter {
             int[] fitRows = new int[n - (hi - lo)];
             System.arraycopy(rows, 0, fitRows, 0, lo);
             System.arraycopy(rows, hi, fitRows, lo, n - hi);
-            folds[f] = new Fold(new Candidates(table.subset(fitRows), costs),
-                    table.subset(Arrays.copyOfRange(rows, lo, hi)));
+            ExitTable heldOut = table.subset(Arrays.copyOfRange(rows, lo, hi));
+            folds[f] = new Fold(new Candidates(table.subset(fitRows), costs), heldOut,
+                    heldOut.answeredBy(Answer.MOST_CONFIDENT));
         }
         return folds;
     }
 
-    private record Fold(Candidates fitPart, ExitTable heldOut) {}
+    private record Fold(Candidates fitPart, ExitTable heldOut, ExitTable heldOutMostConfident) {
+        ExitTable heldOut(Answer answer) {
+            return answer == Answer.MOST_CONFIDENT ? heldOutMostConfident : heldOut;
+        }
+    }
 
     /** The candidate fits on one table, with a search per prefix of stages built once. */
     private static final class Candidates {
@@ -234,6 +244,7 @@ public final class ThresholdFitter {
         // prefixes[L - 1]: the cascade ending after stage L (L ≥ 2); the last is the whole cascade
         private final ThresholdSearch[] prefixes;
         private final ThresholdSearch full;
+        private final ThresholdSearch mostConfident;
         private ThresholdSearch[] resamples;
 
         Candidates(ExitTable table, StageCosts costs) {
@@ -246,6 +257,7 @@ public final class ThresholdFitter {
                         l < stages ? costs.firstStages(l) : costs);
             }
             this.full = stages > 1 ? prefixes[stages - 1] : new ThresholdSearch(table, costs);
+            this.mostConfident = new ThresholdSearch(table.answeredBy(Answer.MOST_CONFIDENT), costs);
         }
 
         ThresholdSearch.Policy fit(Method method, double budget) {
@@ -254,6 +266,10 @@ public final class ThresholdFitter {
                 case PJ_SHORTENED -> shortened(budget);
                 case SEARCH -> full.search(budget);
                 case BAGGED_SEARCH -> bagged(budget);
+                case PJ_MOST_CONFIDENT -> mostConfident.bestGeometric(budget)
+                        .map(p -> new ThresholdSearch.Policy(method.key(), p.thresholds(), p.validation(),
+                                Answer.MOST_CONFIDENT))
+                        .orElseGet(() -> renamed(glanceOnly(), method));
                 case CROSS_VALIDATED -> throw new IllegalArgumentException("cv is a choice between candidates");
             };
         }
@@ -357,7 +373,7 @@ public final class ThresholdFitter {
         }
 
         private static ThresholdSearch.Policy renamed(ThresholdSearch.Policy p, Method m) {
-            return new ThresholdSearch.Policy(m.key(), p.thresholds(), p.validation());
+            return new ThresholdSearch.Policy(m.key(), p.thresholds(), p.validation(), p.answer());
         }
     }
 

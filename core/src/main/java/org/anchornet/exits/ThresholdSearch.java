@@ -16,10 +16,29 @@ import java.util.stream.IntStream;
  * descending confidence. Every image exits by the last stage (threshold −∞).
  */
 public final class ThresholdSearch {
-    /** A threshold vector and how it scores on the validation table. */
-    public record Policy(String method, double[] thresholds, Outcome validation) {
+    /**
+     * A threshold vector, the answer rule it was fit for, and how it scores on the validation table (as that rule
+     * sees it).
+     */
+    public record Policy(String method, double[] thresholds, Outcome validation, Answer answer) {
         public Policy {
             thresholds = thresholds.clone();
+            java.util.Objects.requireNonNull(answer, "answer");
+        }
+
+        /** A policy answering with the exit stage's prediction (the paper's rule). */
+        public Policy(String method, double[] thresholds, Outcome validation) {
+            this(method, thresholds, validation, Answer.EXIT_STAGE);
+        }
+
+        /** The thresholds and answer rule, as a cascade stores and runs them. */
+        public ExitThresholds exitThresholds() {
+            return ExitThresholds.of(thresholds).withAnswer(answer);
+        }
+
+        /** How the policy scores on another table (e.g. the test table). */
+        public Outcome scoreOn(ExitTable table, StageCosts costs) {
+            return DynamicInference.evaluate(table.answeredBy(answer), thresholds, costs);
         }
     }
 

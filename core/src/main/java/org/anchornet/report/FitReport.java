@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.Outcome;
@@ -19,9 +18,9 @@ import org.anchornet.exits.ThresholdSearch;
  * image leave early, and {@code last_stage} (1-based) is where every image still in leaves.
  */
 public record FitReport(double budget, String chosen, List<Fit> fits, Selection selection) {
-    /** One candidate's thresholds and how they score. */
+    /** One candidate's thresholds, the answer rule they were fit for ({@code exit-stage}, …), and how they score. */
     public record Fit(String method, List<Double> thresholds, @SerializedName("last_stage") int lastStage,
-            Score validation, Score test) {}
+            String answer, Score validation, Score test) {}
 
     /** Accuracy (a fraction) and mean G multiply-adds per image. */
     public record Score(double accuracy, @SerializedName("multiply_adds") double multiplyAdds) {
@@ -40,9 +39,9 @@ public record FitReport(double budget, String chosen, List<Fit> fits, Selection 
     public static FitReport of(double budget, ThresholdFitter.Result result, ExitTable test, StageCosts costs) {
         List<Fit> fits = new ArrayList<>();
         for (ThresholdSearch.Policy p : result.candidates().values()) {
-            ExitThresholds t = ExitThresholds.of(p.thresholds());
-            fits.add(new Fit(p.method(), t.stored(), t.lastStage() + 1, Score.of(p.validation()),
-                    Score.of(DynamicInference.evaluate(test, p.thresholds(), costs))));
+            ExitThresholds t = p.exitThresholds();
+            fits.add(new Fit(p.method(), t.stored(), t.lastStage() + 1, t.answer().key(), Score.of(p.validation()),
+                    Score.of(p.scoreOn(test, costs))));
         }
         Map<String, Held> held = new LinkedHashMap<>();
         result.crossValidation().forEach((m, cv) -> held.put(m.key(), new Held(cv.accuracy(),

@@ -346,6 +346,7 @@ public final class CascadeServer implements AutoCloseable {
         m.put("stage_gmacs", cascade.config().stageCosts().stream().map(c -> c / 1e9).toList());
         m.put("full_network_gmacs", fullMultiplyAdds / 1e9);
         m.put("thresholds", cascade.config().thresholds());
+        m.put("answer", cascade.config().exitThresholds().answer().key());
         return m;
     }
 

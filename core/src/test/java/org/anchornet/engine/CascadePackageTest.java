@@ -63,6 +63,12 @@ class CascadePackageTest {
         return file;
     }
 
+    /** Writes the test cascade with these thresholds and returns its cascade.json. */
+    private static String writtenWith(Path folder, ExitThresholds t) throws IOException {
+        CascadePackage.write(folder, config.withThresholds(t, null), checkpoints);
+        return Files.readString(folder.resolve("cascade.json"));
+    }
+
     private static List<Prediction> classify(Cascade c) {
         return c.classify(images);
     }
@@ -85,8 +91,7 @@ class CascadePackageTest {
         ExitThresholds shortened = ExitThresholds.parse(List.of(Double.toString((glance[2] + glance[3]) / 2), "all",
                 "0.1", "0.1"));
         Path folder = tmp.resolve("shortened");
-        CascadePackage.write(folder, config.withThresholds(shortened, null), checkpoints);
-        String json = Files.readString(folder.resolve("cascade.json"));
+        String json = writtenWith(folder, shortened);
         assertTrue(json.contains("\"format_version\": 2") && json.contains("\"last_stage\": 2"), json);
         try (Cascade c = Cascade.load(folder)) {
             assertEquals(shortened, c.config().exitThresholds());
@@ -111,6 +116,48 @@ class CascadePackageTest {
             assertEquals(shortened, c.config().exitThresholds(), Files.readString(folder.resolve("cascade.json")));
         }
         assertEditRefused("last-stage", "\"last_stage\": 4", "\"last_stage\": 9", "'last_stage'", "must lie in [1, 4]");
+    }
+
+    @Test
+    void aMostConfidentCascadeIsFormat3AndTheEngineAnswersAsTheSimulationDoes() throws Exception {
+        List<Prediction> traced;
+        try (Cascade c = Cascade.fromCheckpoints(config, checkpoints.get(CascadeNetwork.ANCHORNET),
+                checkpoints.get(CascadeNetwork.GLANCE), checkpoints.get(CascadeNetwork.PATCH))) {
+            traced = c.trace(c.pack(images));
+        }
+        // every early stage lets the more confident half of the images leave, judged by the best answer so far
+        double[] t = new double[4];
+        for (int j = 0; j < 3; j++) {
+            final int stage = j;
+            double[] best = traced.stream().mapToDouble(p -> java.util.stream.IntStream.rangeClosed(0, stage)
+                    .mapToDouble(s -> p.stages().get(s).confidence()).max().orElseThrow()).sorted().toArray();
+            t[j] = (best[best.length / 2 - 1] + best[best.length / 2]) / 2;
+        }
+        ExitThresholds rule = ExitThresholds.of(t).withAnswer(org.anchornet.exits.Answer.MOST_CONFIDENT);
+        Path folder = tmp.resolve("most-confident");
+        String json = writtenWith(folder, rule);
+        assertTrue(json.contains("\"format_version\": 3") && json.contains("\"answer\": \"most-confident\""), json);
+        try (Cascade c = Cascade.load(folder)) {
+            assertEquals(rule, c.config().exitThresholds());
+            List<Prediction> answered = classify(c);
+            for (int i = 0; i < images.size(); i++) {
+                final Prediction all = traced.get(i);
+                int exit = ExitRule.exitStage(j -> all.stages().get(j).confidence(), rule);
+                int answer = ExitRule.answerStage(j -> all.stages().get(j).confidence(), exit, rule.answer());
+                assertEquals(exit + 1, answered.get(i).exitStage(), "image " + i);
+                assertEquals(all.stages().get(answer).predicted(), answered.get(i).predicted(), "image " + i);
+            }
+        }
+        editJson(folder, "\"answer\": \"most-confident\"", "\"answer\": \"magic\"");
+        CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(folder).close());
+        assertTrue(e.getMessage().contains("'answer'") && e.getMessage().contains("most-confident"), e.getMessage());
+        editJson(folder, "\"answer\": \"magic\"", "\"answer\": null");
+        e = assertThrows(CascadeFormatException.class, () -> Cascade.load(folder).close());
+        assertTrue(e.getMessage().contains("'answer'") && e.getMessage().contains("format 3 needs"), e.getMessage());
+        // a format 2 reader would answer by the exit stage: format 2 may not carry an answer rule
+        assertEditRefused("answer-in-2", "\"answer\": null", "\"answer\": \"most-confident\"", "'answer'",
+                "not part of format 2");
+        assertEditRefused("answer-number", "\"answer\": null", "\"answer\": 3", "'answer'", "JSON string");
     }
 
     @Test
@@ -215,7 +262,7 @@ class CascadePackageTest {
         m = damaged("missing", f -> f.resolve("glance.pth").toFile().delete());
         assertTrue(m.contains("glance.pth: missing"), m);
         assertEditRefused("version", "\"format_version\": 2", "\"format_version\": 7",
-                "format_version 7 is not supported", "reads 1 and 2");
+                "format_version 7 is not supported", "reads 1, 2 and 3");
         assertEditRefused("ious", "\"iou_thresholds\": [\n    0.3,\n", "\"iou_thresholds\": [\n",
                 "'iou_thresholds'", "needs 2 values");
         assertEditRefused("thresholds", "\"thresholds\": [\n    0.3,\n", "\"thresholds\": [\n",

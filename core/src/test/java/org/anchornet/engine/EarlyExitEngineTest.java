@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -18,8 +19,11 @@ import org.anchornet.data.BatchLoader;
 import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.Transforms;
+import org.anchornet.exits.Answer;
+import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitTable;
+import org.anchornet.exits.Outcome;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.Localizer;
@@ -162,26 +166,35 @@ class EarlyExitEngineTest {
         }
     }
 
-    @Test
-    void engineExitsWhereTheSimulationOnItsTableSays() {
-        ExitTable table;
+    /** Every stage of every image of the batch, as the engine computes them. */
+    private static ExitTable table() {
         try (BatchLoader loader = new BatchLoader(data, (img, r) -> Transforms.toNormalizedChw(img),
                 new BatchLoader.Options(5, 0, 1, false, false), w -> { })) {
-            table = new ExitTableMaker(engine()).make(loader, ExitTableMaker.metadata("resnet18", 95,
+            return new ExitTableMaker(engine()).make(loader, ExitTableMaker.metadata("resnet18", 95,
                     List.of(0.3, 0.3), COSTS, ""), done -> { });
         }
-        assertEquals(12, table.images());
-        // Thresholds halfway between confidences so that float noise cannot flip a decision.
+    }
+
+    /** Thresholds halfway between the table's median confidences, so that float noise cannot flip a decision. */
+    private static double[] halfwayThresholds(ExitTable table) {
         double[] t = new double[TOPK + 1];
         for (int j = 0; j < TOPK; j++) {
-            float[] c = new float[12];
-            for (int i = 0; i < 12; i++) {
+            float[] c = new float[table.images()];
+            for (int i = 0; i < c.length; i++) {
                 c[i] = table.confidence(j, i);
             }
             Arrays.sort(c);
             t[j] = (c[5] + c[6]) / 2.0;
         }
         t[TOPK] = Double.NEGATIVE_INFINITY;
+        return t;
+    }
+
+    @Test
+    void engineExitsWhereTheSimulationOnItsTableSays() {
+        ExitTable table = table();
+        assertEquals(12, table.images());
+        double[] t = halfwayThresholds(table);
         int[] expected = new int[12];
         for (int i = 0; i < 12; i++) {
             final int image = i;
@@ -201,6 +214,49 @@ class EarlyExitEngineTest {
                 final int stage = s;
                 assertEquals(Arrays.stream(expected).filter(e -> e > stage).count(), calls[s], "stage " + (s + 1));
             }
+        }
+    }
+
+    @Test
+    void underTheMostConfidentRuleTheEngineAnswersAsTheSimulationOnItsTable() {
+        ExitTable table = table();
+        ExitTable seen = table.answeredBy(Answer.MOST_CONFIDENT);
+        // Random networks grow more confident stage by stage for most images, but not all. The most confident image
+        // after stage 2 leaves there (halfway between the top two confidences the rule tests, far apart); every other
+        // image runs every stage and answers by its most confident one, for some an earlier stage than the last.
+        float[] second = new float[12];
+        for (int i = 0; i < 12; i++) {
+            second[i] = seen.confidence(1, i);
+        }
+        Arrays.sort(second);
+        double[] thresholds = new double[TOPK + 1];
+        Arrays.fill(thresholds, Double.POSITIVE_INFINITY);
+        thresholds[1] = (second[10] + second[11]) / 2.0;
+        ExitThresholds t = ExitThresholds.of(thresholds).withAnswer(Answer.MOST_CONFIDENT);
+        int leftEarly = 0;
+        int answeredEarlier = 0;
+        try (NDManager m = manager.newSubManager()) {
+            EarlyExitEngine engine = engine();
+            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(t));
+            for (int i = 0; i < 12; i++) {
+                final int image = i;
+                int exit = ExitRule.exitStage(s -> table.confidence(s, image), t);
+                int answer = ExitRule.answerStage(s -> table.confidence(s, image), exit, Answer.MOST_CONFIDENT);
+                Prediction p = predictions.get(i);
+                assertEquals(exit + 1, p.exitStage(), "image " + i);
+                assertEquals(table.predicted(answer, i).orElseThrow(), p.predicted(), "image " + i);
+                assertEquals(seen.predicted(exit, i).orElseThrow(), p.predicted(), "image " + i);
+                assertEquals(table.confidence(answer, i), p.confidence(), 1e-6, "image " + i);
+                assertEquals(p.confidence(), p.probabilities()[p.predicted()], 1e-6, "the answer's probabilities");
+                answeredEarlier += answer < exit ? 1 : 0;
+                leftEarly += exit < TOPK ? 1 : 0;
+            }
+            assertTrue(answeredEarlier > 0, "no image was answered by an earlier stage: the test shows nothing");
+            assertEquals(1, leftEarly, "the most confident image leaves after stage 2");
+            Outcome simulated = DynamicInference.evaluate(table, t, COSTS);
+            long right = java.util.stream.IntStream.range(0, 12)
+                    .filter(i -> predictions.get(i).predicted() == table.label(i).orElseThrow()).count();
+            assertEquals(simulated.correct(), right, "the simulation's accuracy is the engine's");
         }
     }
 

@@ -39,6 +39,55 @@ class DynamicInferenceTest {
         return new ExitTable(conf, right, null, null, ExitTable.Metadata.of("small"));
     }
 
+    /**
+     * Two images, three stages. Image 0: confidences 0.9, 0.5, 0.95, right only at the glance. Image 1: 0.6, 0.6, 0.4,
+     * wrong only at the glance (a tie: the earlier stage answers).
+     */
+    private static ExitTable disagreeing() {
+        float[][] conf = {{0.9f, 0.6f}, {0.5f, 0.6f}, {0.95f, 0.4f}};
+        boolean[][] correct = {{true, false}, {false, true}, {false, true}};
+        int[][] predicted = {{3, 1}, {4, 2}, {5, 2}};
+        return new ExitTable(conf, correct, predicted, new long[] {3, 2}, ExitTable.Metadata.of("disagreeing"));
+    }
+
+    @Test
+    void underTheMostConfidentRuleEachStageHoldsTheBestAnswerSoFar() {
+        ExitTable seen = disagreeing().answeredBy(Answer.MOST_CONFIDENT);
+        assertArrayEquals(new float[] {0.9f, 0.9f, 0.95f}, new float[] {seen.confidence(0, 0), seen.confidence(1, 0),
+            seen.confidence(2, 0)});
+        assertArrayEquals(new boolean[] {true, true, false}, new boolean[] {seen.correct(0, 0), seen.correct(1, 0),
+            seen.correct(2, 0)});
+        assertEquals(Optional.of(3), seen.predicted(1, 0), "stage 2 keeps the glance's class");
+        for (int j = 0; j < 3; j++) {
+            assertEquals(0.6f, seen.confidence(j, 1), "image 1, stage " + (j + 1));
+            assertTrue(!seen.correct(j, 1), "a tie keeps the earlier (wrong) answer; stage " + (j + 1));
+        }
+        assertEquals(Optional.of(2L), seen.label(1));
+        assertTrue(disagreeing().answeredBy(Answer.EXIT_STAGE).correct(1, 0) == false);
+    }
+
+    @Test
+    void theAnswerRuleDecidesBothWhereAnImageLeavesAndWhatItAnswers() {
+        StageCosts costs = new StageCosts(new long[] {10, 20, 30});
+        ExitThresholds paper = ExitThresholds.of(0.95, 0.7, 0);
+        ExitThresholds best = paper.withAnswer(Answer.MOST_CONFIDENT);
+        assertTrue(!paper.equals(best) && best.equals(ExitThresholds.of(0.95, 0.7, 0).withAnswer(
+                Answer.MOST_CONFIDENT)), "the answer rule is part of the value");
+        // paper: image 0 stays (0.5 at stage 2), answers wrong at stage 3; image 1 stays too, right at stage 3
+        Outcome byExit = DynamicInference.evaluate(disagreeing(), paper, costs);
+        assertArrayEquals(new int[] {0, 0, 2}, byExit.exits());
+        assertEquals(1, byExit.correct());
+        // most confident: image 0 leaves at stage 2 on the glance's 0.9, right; image 1 never passes 0.7
+        Outcome byBest = DynamicInference.evaluate(disagreeing(), best, costs);
+        assertArrayEquals(new int[] {0, 1, 1}, byBest.exits());
+        assertEquals(1, byBest.correct());
+        assertEquals(25, byBest.meanMultiplyAdds(), 1e-9);
+        ExitTable t = disagreeing();
+        assertEquals(1, ExitRule.exitStage(s -> t.confidence(s, 0), best));
+        assertEquals(0, ExitRule.answerStage(s -> t.confidence(s, 0), 1, Answer.MOST_CONFIDENT));
+        assertEquals(2, ExitRule.exitStage(s -> t.confidence(s, 0), paper));
+    }
+
     @Test
     void handMadeTableGivesKnownAnswer() {
         StageCosts costs = new StageCosts(new long[] {10, 25, 40});

@@ -169,32 +169,44 @@ class CascadeServerTest {
     @Test
     void aShortenedCascadeIsServedAsTheLibraryRunsIt() throws Exception {
         // the package's glance threshold, then every image still in leaves at stage 2
-        Path shortPkg = tmp.resolve("shortened");
         ExitThresholds t = ExitThresholds.of(cascade.config().exitThresholds().get(0), Double.NEGATIVE_INFINITY, 0.1,
                 0.1);
+        int[] exits = servedAsTheLibraryRunsIt("shortened", t);
+        assertTrue(exits[1] > 0 && exits[2] > 0 && exits[3] + exits[4] == 0, "exits per stage: "
+                + Arrays.toString(exits));
+    }
+
+    @Test
+    void aCascadeAnsweringByItsMostConfidentStageIsServedAsTheLibraryRunsIt() throws Exception {
+        ExitThresholds t = cascade.config().exitThresholds().withAnswer(org.anchornet.exits.Answer.MOST_CONFIDENT);
+        servedAsTheLibraryRunsIt("most-confident", t);
+    }
+
+    /** The package's networks with other thresholds, served: every answer is the library's. Returns exits per stage. */
+    private int[] servedAsTheLibraryRunsIt(String name, ExitThresholds t) throws Exception {
+        Path pkg = tmp.resolve(name);
         try (CascadePackage in = CascadePackage.read(packageDir)) {
-            in.copyTo(shortPkg, in.config().withThresholds(t, null));
+            in.copyTo(pkg, in.config().withThresholds(t, null));
         }
-        try (Cascade shortened = Cascade.load(shortPkg); CascadeServer other = CascadeServer.start(shortened, null,
+        int[] exits = new int[t.stages() + 1];
+        try (Cascade other = Cascade.load(pkg); CascadeServer server = CascadeServer.start(other, null,
                 1_000_000_000L, new CascadeServer.Settings("127.0.0.1", 0, new RequestBatcher.Options(8, 20, 64),
                         1 << 20, 60_000, 30_000))) {
-            assertEquals(2, shortened.config().lastStage());
-            int[] exits = new int[5];
+            assertEquals(t, other.config().exitThresholds());
             for (Path image : images) {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + other.port() + "/predictions")).header("Content-Type", "application/json").POST(
+                        + server.port() + "/predictions")).header("Content-Type", "application/json").POST(
                                 HttpRequest.BodyPublishers.ofString(predictionBody(Files.readAllBytes(image)))).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, r.statusCode(), r.body());
                 JsonObject output = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("output");
                 JsonObject library = JsonParser.parseString(GSON.toJson(PredictionReport.of("input.image",
-                        shortened.classify(image), shortened.config()))).getAsJsonObject();
+                        other.classify(image), other.config()))).getAsJsonObject();
                 assertSameAnswer(library, output, image.toString());
                 exits[output.get("exit_stage").getAsInt()]++;
             }
-            assertTrue(exits[1] > 0 && exits[2] > 0 && exits[3] + exits[4] == 0, "exits per stage: "
-                    + Arrays.toString(exits));
         }
+        return exits;
     }
 
     @Test
