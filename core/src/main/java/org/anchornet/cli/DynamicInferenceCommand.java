@@ -67,6 +67,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
         boolean sweep;
     }
 
+    @Option(names = "--answer", converter = Converters.AnswerRule.class, description = "With --thresholds or"
+            + " --thresholds-file: whose prediction answers, and whose confidence the thresholds test: exit-stage"
+            + " (default, the paper's) or most-confident (the most confident stage so far). A fit chooses its own.")
+    org.anchornet.exits.Answer answer;
+
     @Option(names = "--test-table", description = "Separate test table for --budget/--sweep (else a seeded split).")
     Path testTable;
 
@@ -131,17 +136,22 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                     ? List.of(Converters.each(mode.thresholds, "--thresholds", new Converters.Number()).stream()
                             .mapToDouble(Double::doubleValue).toArray())
                     : ExitThresholds.readVectors(mode.thresholdsFile);
+            ExitTable scored = table.answeredBy(answer != null ? answer : org.anchornet.exits.Answer.EXIT_STAGE);
             List<Outcome> outcomes = new ArrayList<>();
             for (double[] v : vectors) {
                 if (v.length != table.stages() && output == OutcomeReport.Format.TABLE) {
                     out.printf("note: %d thresholds for %d stages: scoring the first %d stages%n", v.length,
                             table.stages(), v.length);
                 }
-                outcomes.add(DynamicInference.evaluate(table, v, costs));
+                outcomes.add(DynamicInference.evaluate(scored, v, costs));
             }
             OutcomeReport.printHeader(out, output, table, costs);
             OutcomeReport.print(out, output, outcomes, null);
         } else {
+            if (answer != null) {
+                throw new IllegalArgumentException("--answer goes with --thresholds or --thresholds-file; a fit"
+                        + " chooses its own answer rule (--fit pj-most-confident to fit that one)");
+            }
             TablePair parts = testTable != null ? new TablePair(table, ExitTable.read(testTable))
                     : TablePair.split(table, valFraction, seed);
             if (mode.sweep) {

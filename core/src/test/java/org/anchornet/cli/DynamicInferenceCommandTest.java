@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.anchornet.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,42 @@ class DynamicInferenceCommandTest {
         }
         assertTrue(found, "the chosen method is one of the fits: " + chosen);
         assertEquals("cv", o.getAsJsonObject("selection").get("method").getAsString());
+        // at 1.78 G on this split the choice answers by the most confident stage, and says so
+        JsonObject pj = fit(fits, "pj");
+        JsonObject mostConfident = fit(fits, "pj-most-confident");
+        assertEquals("exit-stage", pj.get("answer").getAsString());
+        assertEquals("most-confident", mostConfident.get("answer").getAsString());
+        assertEquals("pj-most-confident", chosen, r.out());
+        assertTrue(mostConfident.getAsJsonObject("test").get("accuracy").getAsDouble()
+                >= pj.getAsJsonObject("test").get("accuracy").getAsDouble(), r.out());
+        // the same thresholds given by hand are scored under the rule they were fit for only with --answer
+        List<String> given = new java.util.ArrayList<>(List.of("dynamic-inference", "--table-file", table(),
+                "--format", "json", "--thresholds"));
+        JsonArray stored = mostConfident.getAsJsonArray("thresholds");
+        int last = mostConfident.get("last_stage").getAsInt();
+        for (int j = 0; j < stored.size(); j++) { // null: never early before the last stage, everyone from it on
+            given.add(!stored.get(j).isJsonNull() ? stored.get(j).getAsString() : j < last - 1 ? "1" : "0");
+        }
+        double byExit = onlyAccuracy(run(given.toArray(String[]::new)));
+        given.addAll(List.of("--answer", "most-confident"));
+        double byBest = onlyAccuracy(run(given.toArray(String[]::new)));
+        assertTrue(byBest > byExit + 0.001, "most-confident " + byBest + " against exit-stage " + byExit);
+    }
+
+    private static JsonObject fit(JsonArray fits, String method) {
+        for (int i = 0; i < fits.size(); i++) {
+            if (fits.get(i).getAsJsonObject().get("method").getAsString().equals(method)) {
+                return fits.get(i).getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no fit " + method + " in " + fits);
+    }
+
+    private static double onlyAccuracy(CliTest.Run r) {
+        assertEquals(0, r.code(), r.err());
+        JsonArray rows = JsonParser.parseString(r.out()).getAsJsonArray();
+        assertEquals(1, rows.size());
+        return rows.get(0).getAsJsonObject().get("accuracy").getAsDouble();
     }
 
     @Test
@@ -138,6 +175,8 @@ class DynamicInferenceCommandTest {
             {"dynamic-inference", "--table-file", junk.toString(), "--thresholds", "0"},
             {"dynamic-inference", "--table-file", table(), "--sweep", "--val-fraction", "1.5"},
             {"dynamic-inference", "--table-file", table(), "--thresholds", "0", "--format", "xml"},
+            {"dynamic-inference", "--table-file", table(), "--budget", "1.5", "--answer", "most-confident"},
+            {"dynamic-inference", "--table-file", table(), "--thresholds", "0", "--answer", "best"},
         };
         for (String[] args : cases) {
             CliTest.Run r = run(args);
