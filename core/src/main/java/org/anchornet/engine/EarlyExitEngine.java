@@ -385,18 +385,17 @@ public final class EarlyExitEngine {
             Prediction.StageOutcome outcome = r.outcome(k);
             Trace trace = traces.get(k);
             trace.stages.add(outcome);
-            if (!mostConfident || trace.answer == null
-                    || ExitRule.replacesAnswer(outcome.confidence(), trace.answer.confidence())) {
+            boolean replaces = !mostConfident || trace.answer == null
+                    || ExitRule.replacesAnswer(outcome.confidence(), trace.answer.confidence());
+            if (replaces) {
                 trace.answer = outcome;
-                if (mostConfident) { // a later stage may leave with this answer: keep its probabilities now
-                    trace.probabilities = r.probabilities(k);
-                }
             }
-            if (last || policy.leaves(ids[k], stage, trace.answer.confidence())) {
-                if (!mostConfident) {
-                    trace.probabilities = r.probabilities(k);
-                }
-            } else {
+            boolean leaves = last || policy.leaves(ids[k], stage, trace.answer.confidence());
+            // probabilities are copied only for an answer that leaves now or may leave at a later stage
+            if (replaces && (leaves || mostConfident)) {
+                trace.probabilities = r.probabilities(k);
+            }
+            if (!leaves) {
                 stay[staying++] = k;
             }
         }
