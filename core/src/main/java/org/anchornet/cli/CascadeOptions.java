@@ -203,7 +203,7 @@ final class CascadeOptions {
     }
 
     private List<String> classes(List<String> dataClasses) throws IOException {
-        List<String> names = labels != null ? Files.readAllLines(labels).stream().map(String::strip)
+        List<String> names = labels != null ? org.anchornet.io.TextFiles.readLines(labels, "--labels file").stream().map(String::strip)
                 .filter(l -> !l.isEmpty()).toList() : dataClasses != null ? dataClasses : imagenetClasses();
         if (numClasses != null && numClasses != names.size()) {
             if (labels != null || dataClasses != null) {

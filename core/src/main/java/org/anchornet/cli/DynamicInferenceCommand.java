@@ -2,6 +2,7 @@ package org.anchornet.cli;
 
 import org.anchornet.model.Architectures;
 import org.anchornet.model.AnchorNet;
+import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.StageCostCounter;
 
 import com.google.gson.GsonBuilder;
@@ -87,10 +88,12 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             + " densenet201).")
     String arch;
 
-    @Option(names = "--patch-size", description = "Patch size for costs (default: the table's, else 95).")
+    @Option(names = "--patch-size", converter = Converters.PositiveInt.class,
+            description = "Patch size for costs (default: the table's, else 95).")
     Integer patchSize;
 
-    @Option(names = "--input-size", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE, description = "AnchorNet input size (default"
+    @Option(names = "--input-size", defaultValue = "" + Transforms.DEFAULT_INPUT_SIZE,
+            converter = Converters.PositiveInt.class, description = "AnchorNet input size (default"
             + " ${DEFAULT-VALUE}).")
     int inputSize;
 
@@ -99,10 +102,12 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                     + " reference's tables; tables from make-table carry their own costs).")
     int numClasses;
 
-    @Option(names = "--downstream-gmacs", description = "Override: G multiply-adds of one downstream pass.")
+    @Option(names = "--downstream-gmacs", converter = Converters.PositiveDouble.class,
+            description = "Override: G multiply-adds of one downstream pass.")
     Double downstreamGmacs;
 
-    @Option(names = "--anchornet-gmacs", description = "Override: G multiply-adds of one AnchorNet pass.")
+    @Option(names = "--anchornet-gmacs", converter = Converters.PositiveDouble.class,
+            description = "Override: G multiply-adds of one AnchorNet pass.")
     Double anchornetGmacs;
 
     @Option(names = "--budgets", defaultValue = "40", description = "Number of budgets in a sweep (default"
@@ -125,8 +130,15 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             description = Converters.FIT_HELP)
     ThresholdFitter.Method fit;
 
+    /** Each budget of a sweep is a fit; past this many the curve is no finer, only slower and larger. */
+    static final int MAX_BUDGETS = 1000;
+
     @Override
     public Integer call() throws IOException {
+        if (patchSize != null && (patchSize > inputSize || inputSize > CascadeConfig.MAX_INPUT_SIZE)) {
+            throw new IllegalArgumentException("--patch-size " + patchSize + " and --input-size " + inputSize
+                    + " must satisfy patch size <= input size <= " + CascadeConfig.MAX_INPUT_SIZE);
+        }
         OutcomeReport.Format output = OutcomeReport.Format.parse(json ? "json" : format);
         ExitTable table = ExitTable.read(tableFile);
         StageCosts costs = costs(table);
@@ -137,6 +149,12 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                             .mapToDouble(Double::doubleValue).toArray())
                     : ExitThresholds.readVectors(mode.thresholdsFile);
             ExitTable scored = table.answeredBy(answer != null ? answer : org.anchornet.exits.Answer.EXIT_STAGE);
+            for (int i = 0; i < vectors.size(); i++) { // every vector checked before anything is printed
+                if (vectors.get(i).length > table.stages()) {
+                    throw new IllegalArgumentException((vectors.size() > 1 ? "vector " + (i + 1) + ": " : "")
+                            + vectors.get(i).length + " thresholds for a table of " + table.stages() + " stages");
+                }
+            }
             List<Outcome> outcomes = new ArrayList<>();
             for (double[] v : vectors) {
                 if (v.length != table.stages() && output == OutcomeReport.Format.TABLE) {
@@ -208,8 +226,8 @@ final class DynamicInferenceCommand implements Callable<Integer> {
 
     private void sweep(PrintWriter out, OutcomeReport.Format output, ExitTable val, ExitTable test, StageCosts costs)
             throws IOException {
-        if (budgetCount < 2) {
-            throw new IllegalArgumentException("--budgets must be at least 2");
+        if (budgetCount < 2 || budgetCount > MAX_BUDGETS) {
+            throw new IllegalArgumentException("--budgets must lie in [2, " + MAX_BUDGETS + "], got " + budgetCount);
         }
         List<BudgetSweep.Point> points = BudgetSweep.run(val, test, costs,
                 BudgetSweep.defaultBudgets(costs, budgetCount));

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.anchornet.data.ImageDecoder;
 import org.anchornet.data.RgbImage;
+import org.anchornet.data.Transforms;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.PredictionReport;
@@ -40,7 +41,12 @@ final class PredictCommand implements Callable<Integer> {
         try (Cascade c = cascade.open(null, false, true)) {
             for (Path file : images) {
                 RgbImage image = ImageDecoder.decode(file);
-                Prediction p = c.classify(image);
+                Prediction p;
+                try {
+                    p = c.classify(image);
+                } catch (Transforms.ImageTooLargeException e) {
+                    throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+                }
                 PredictionReport report = PredictionReport.of(file.toString(), p, c.config());
                 results.add(report);
                 if (figures != null) {

@@ -133,12 +133,14 @@ public final class BatchLoader implements AutoCloseable {
                 labels.add(sample.label());
                 ids.add(sample.id());
                 kept.add(index);
-            } catch (ImageDecoder.BadImageException e) {
+            } catch (ImageDecoder.BadImageException | Transforms.ImageTooLargeException e) {
+                String message = e instanceof Transforms.ImageTooLargeException
+                        ? dataset.id(index) + ": " + e.getMessage() : e.getMessage();
                 if (options.strict()) {
-                    throw new IllegalStateException("bad image (strict mode): " + e.getMessage(), e);
+                    throw new IllegalStateException("bad image (strict mode): " + message, e);
                 }
                 skipped.incrementAndGet();
-                warnings.accept("skipping " + e.getMessage());
+                warnings.accept("skipping " + message);
             }
         }
         return new Batch(ImageBatch.pack(tensors), labels.stream().mapToInt(Integer::intValue).toArray(), ids,

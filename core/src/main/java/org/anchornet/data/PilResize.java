@@ -8,12 +8,18 @@ package org.anchornet.data;
  */
 public final class PilResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private PilResize() {}
 
     public static RgbImage bilinear(RgbImage image, int width, int height) {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("resize to " + width + "×" + height);
+        }
+        // the horizontal pass makes width × the input's height first; neither it nor the result may overflow an array
+        if ((long) width * image.height() * 3 > MAX_ARRAY || (long) width * height * 3 > MAX_ARRAY) {
+            throw new IllegalArgumentException("a resize of " + image.width() + "×" + image.height() + " to " + width
+                    + "×" + height + " pixels is too large for one image");
         }
         RgbImage out = image;
         if (width != image.width()) {

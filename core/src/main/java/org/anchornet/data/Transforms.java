@@ -20,14 +20,33 @@ public final class Transforms {
 
     private Transforms() {}
 
+    /**
+     * Most pixels an image may be resized to before its crop: 4096² (48 MiB as RGB). The decoder bounds what a file
+     * decodes to, but a thin image (30000×1) decodes small and resizes huge: its shorter side going to 224 px would
+     * make a 224×6.7 M image. So the work an image causes is bounded here, on the size after the resize.
+     */
+    public static final long MAX_RESIZED_PIXELS = 1L << 24;
+
+    /** An image whose resize would exceed {@link #MAX_RESIZED_PIXELS}: bad input, refused before any work. */
+    public static final class ImageTooLargeException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        ImageTooLargeException(String message) {
+            super(message);
+        }
+    }
+
     /** Resize(size): the shorter side becomes {@code size}, the longer keeps the aspect ratio (truncated). */
     public static RgbImage resizeShorter(RgbImage image, int size) {
-        int w = image.width();
-        int h = image.height();
-        if (w <= h) {
-            return PilResize.bilinear(image, size, (int) ((long) size * h / w));
+        long w = image.width();
+        long h = image.height();
+        long longer = w <= h ? size * h / w : size * w / h;
+        if (longer * size > MAX_RESIZED_PIXELS) {
+            throw new ImageTooLargeException("a " + w + "×" + h + " image resized to a shorter side of " + size
+                    + " px would be " + (w <= h ? size + "×" + longer : longer + "×" + size) + " pixels, more than the "
+                    + MAX_RESIZED_PIXELS + " allowed (aspect ratio " + Math.max(w, h) / Math.min(w, h) + ":1)");
         }
-        return PilResize.bilinear(image, (int) ((long) size * w / h), size);
+        return w <= h ? PilResize.bilinear(image, size, (int) longer) : PilResize.bilinear(image, (int) longer, size);
     }
 
     /** CenterCrop(size), with torchvision's round-half-to-even offsets. */

@@ -66,9 +66,25 @@ public final class Cascade implements AutoCloseable {
     private TorchModule load(String arch, int classes, CascadeNetwork network) throws IOException {
         Path file = weightFiles.get(network);
         try {
-            return Architectures.get(arch).loadForInference(manager, classes, file);
+            TorchModule module = Architectures.get(arch).loadForInference(manager, classes, file);
+            requireFinite(module, network);
+            return module;
         } catch (IllegalArgumentException e) {
             throw new CascadeFormatException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A NaN or infinite weight (or batch-norm statistic, folded into them at load) makes every answer meaningless
+     * without an error: AnchorNet's windows fall to the corner, logits to NaN. Refused here, naming the network.
+     */
+    private void requireFinite(TorchModule module, CascadeNetwork network) throws CascadeFormatException {
+        for (var pair : module.getParameters()) {
+            ai.djl.ndarray.NDArray a = pair.getValue().getArray();
+            if (a.getDataType().isFloating() && a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
+                throw new CascadeFormatException(weightFiles.get(network) + ": the " + network.key() + " network's "
+                        + pair.getKey() + " holds NaN or infinite values (a diverged or damaged checkpoint)");
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import org.anchornet.data.Transforms;
 import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
+import org.anchornet.io.StrictJson;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
@@ -200,6 +201,12 @@ public record CascadeConfig(
                 + "], got " + numClasses);
         require(classes != null && classes.size() == numClasses && classes.stream().noneMatch(java.util.Objects::isNull), "classes",
                 "needs " + numClasses + " names (num_classes), got " + (classes == null ? "none" : classes.size()));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String name : classes) {
+            require(!name.isBlank(), "classes", "names may not be empty, got \"" + name + "\" at index "
+                    + classes.indexOf(name));
+            require(names.add(name), "classes", "\"" + name + "\" appears twice; every class needs its own name");
+        }
         ReceptiveField field = AnchorNet.window();
         require(patchSize == field.size(), "patch_size", "AnchorNet's windows are " + field.size() + " px, got "
                 + patchSize);
@@ -248,6 +255,12 @@ public record CascadeConfig(
         }
         require(stageCosts != null && stageCosts.size() == topK + 1 && stageCosts.stream().allMatch(c -> c != null
                 && c > 0), "stage_costs", "needs " + (topK + 1) + " positive multiply-add counts");
+        // the costs are what the networks cost, not a free setting: reports and the server's saved-work metrics
+        // are computed from them, so they must be the architecture's counted costs
+        List<Long> counted = countedCosts();
+        require(stageCosts.equals(counted), "stage_costs", "must be the multiply-adds counted for " + arch + " at "
+                + patchSize + " px with AnchorNet at " + inputSize + " px and " + numClasses + " classes, "
+                + counted + ", got " + stageCosts);
         require(weights != null, "weights", "missing");
         for (CascadeNetwork n : CascadeNetwork.values()) {
             WeightFile w = weights.get(n.key());
@@ -264,11 +277,15 @@ public record CascadeConfig(
      * number field, and a package whose settings disagree with its types must be refused, not coerced.
      */
     public static void checkJsonTypes(com.google.gson.JsonObject json) {
+        // integers are integer literals in range: Gson would truncate 2.9 to 2 and wrap 2^32 + 4 to 4
         for (String field : List.of("format_version", "num_classes", "input_size", "eval_resize", "patch_size",
-                "stride", "topk")) {
+                "stride", "topk", "last_stage")) {
             com.google.gson.JsonElement v = json.get(field);
-            require(v != null && v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber(), field,
-                    "must be a JSON number, got " + (v == null ? "nothing" : v));
+            if (field.equals("last_stage") && (v == null || v.isJsonNull())) {
+                continue; // format 1 has none; check() says whether the format needs it
+            }
+            require(StrictJson.isInteger(v, Integer.MIN_VALUE, Integer.MAX_VALUE), field,
+                    "must be a JSON integer (no fraction, no quotes) within an int, got " + (v == null ? "nothing" : v));
         }
         for (String field : List.of("mean", "std", "iou_thresholds", "thresholds", "stage_costs")) {
             com.google.gson.JsonElement v = json.get(field);
@@ -277,6 +294,8 @@ public record CascadeConfig(
                 boolean nullable = field.equals("thresholds");
                 require((nullable && e.isJsonNull()) || (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()),
                         field, "each must be a JSON number" + (nullable ? " or null" : "") + ", got " + e);
+                require(!field.equals("stage_costs") || StrictJson.isInteger(e, 1, Long.MAX_VALUE), field,
+                        "each must be a positive JSON integer (multiply-adds), got " + e);
             }
         }
         com.google.gson.JsonElement answer = json.get("answer");
@@ -291,6 +310,10 @@ public record CascadeConfig(
             require(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(), "classes", "each must be a JSON"
                     + " string, got " + e);
         }
+    }
+
+    private List<Long> countedCosts() {
+        return StageCostCounter.countList(topK + 1, arch, patchSize, inputSize, numClasses);
     }
 
     private static void requireChannels(List<Double> values, String field, boolean positive) {
@@ -360,11 +383,8 @@ public record CascadeConfig(
                 throw new IllegalArgumentException("topk " + topK + " needs " + (topK - 1) + " IoU thresholds and "
                         + (topK + 1) + " exit thresholds, got " + ious.size() + " and " + t.stages());
             }
-            StageCosts costs = StageCostCounter.count(topK + 1, arch, field.size(), inputSize, classes.size());
-            List<Long> stageCosts = new ArrayList<>();
-            for (long c : costs.perStage()) {
-                stageCosts.add(c);
-            }
+            List<Long> stageCosts = StageCostCounter.countList(topK + 1, arch, field.size(), inputSize,
+                    classes.size());
             String version = CascadeConfig.class.getPackage().getImplementationVersion();
             Provenance provenance = new Provenance(version == null ? "development build" : version,
                     java.time.Instant.now().toString(), data, new LinkedHashMap<>(networks));

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.anchornet.io.Messages;
+import org.anchornet.io.StrictJson;
 import org.anchornet.io.AtomicFiles;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
@@ -211,7 +212,7 @@ public final class CascadePackage implements AutoCloseable {
             Files.writeString(folder.resolve(CONFIG_FILE), GSON.toJson(saved) + "\n", StandardCharsets.UTF_8);
         };
         if (target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
-            Path temp = Files.createTempDirectory("anchornet-cascade-");
+            Path temp = AtomicFiles.tempFolderBeside(target); // beside, so a killed write's is cleaned up later
             try {
                 fill.writeInto(temp);
                 AtomicFiles.write(target, out -> zip(temp, out));
@@ -242,8 +243,14 @@ public final class CascadePackage implements AutoCloseable {
         }
         CascadeConfig config;
         try {
-            com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(Files.readString(json,
-                    StandardCharsets.UTF_8));
+            String text;
+            try {
+                text = Files.readString(json, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new CascadeFormatException(where + ": not UTF-8 text (JSON files are UTF-8; was it saved as"
+                        + " UTF-16 or another encoding?)", e);
+            }
+            com.google.gson.JsonElement tree = StrictJson.parse(text.startsWith("\uFEFF") ? text.substring(1) : text);
             if (!tree.isJsonObject()) {
                 throw new CascadeFormatException(where + ": not a JSON object");
             }

@@ -253,6 +253,12 @@ public final class ExitTable {
         }
     }
 
+    private static void requireClass(long value, String where) {
+        if (value < 0 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(where + " is " + value + ", not a class index");
+        }
+    }
+
     private static ExitTable fromDict(Map<String, Object> dict) {
         TorchTensor conf = tensor(dict, "thresholds", true);
         TorchTensor pred = tensor(dict, "predictions", true);
@@ -265,7 +271,16 @@ public final class ExitTable {
         }
         int n = (int) conf.shape()[0];
         int k = (int) conf.shape()[1];
-        float[][] confidence = stageMajor(conf.toFloatArray(), n, k);
+        float[] flatConfidence = conf.toFloatArray();
+        for (int i = 0; i < flatConfidence.length; i++) {
+            float c = flatConfidence[i];
+            // a NaN compares false with every threshold: it would be scored and fit as if it never left
+            if (!(c >= 0f && c <= 1f)) {
+                throw new IllegalArgumentException("'thresholds' (confidences) must lie in [0, 1]; row " + (i / k)
+                        + ", stage " + (i % k + 1) + " has " + c);
+            }
+        }
+        float[][] confidence = stageMajor(flatConfidence, n, k);
         boolean[] flat = pred.toBooleanArray();
         boolean[][] correct = new boolean[k][n];
         for (int i = 0; i < n; i++) {
@@ -283,14 +298,29 @@ public final class ExitTable {
             classes = new int[k][n];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < k; j++) {
+                    requireClass(c[i * k + j], "'predicted_classes' row " + i + ", stage " + (j + 1));
                     classes[j][i] = (int) c[i * k + j];
                 }
             }
         }
         TorchTensor labelTensor = tensor(dict, "labels", false);
         long[] labels = labelTensor == null ? null : labelTensor.toLongArray();
+        if (labels != null) {
+            for (int i = 0; i < labels.length; i++) {
+                requireClass(labels[i], "'labels' row " + i);
+            }
+        }
         TorchTensor costTensor = tensor(dict, "stage_costs", false);
         Optional<long[]> costs = Optional.ofNullable(costTensor).map(TorchTensor::toLongArray);
+        if (costs.isPresent()) {
+            long[] c = costs.get();
+            for (int j = 0; j < c.length; j++) {
+                if (c[j] <= 0 || (j > 0 && c[j] < c[j - 1])) {
+                    throw new IllegalArgumentException("'stage_costs' must be positive and never decrease (a stage"
+                            + " adds work); stage " + (j + 1) + " has " + c[j]);
+                }
+            }
+        }
         Object setup = dict.get("setup");
         if (!(setup instanceof String)) {
             throw new IllegalArgumentException("missing the 'setup' string");

@@ -98,7 +98,7 @@ public final class ExitThresholds {
     public static List<double[]> readVectors(Path file) throws IOException {
         List<double[]> vectors = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(file)) {
+        for (String line : org.anchornet.io.TextFiles.readLines(file, "thresholds file")) {
             lineNo++;
             String s = line.replaceAll("#.*", "").trim();
             if (s.isEmpty()) {

@@ -41,23 +41,40 @@ import org.anchornet.report.PredictionFigures;
  * Retry-After; {@link #shutdown} stops taking requests, answers those in flight, then stops. It never fetches a URL.
  */
 public final class CascadeServer implements AutoCloseable {
-    /** Where and how the server listens and batches. */
     /**
-     * Where and how the server listens and batches.
+     * Where and how the server listens and batches, and what it allows a client.
      *
      * @param maxBodyBytes largest request body, counted on the bytes read whatever the transfer encoding
      * @param idleTimeoutMillis a connection that sends nothing for this long is closed (slow or stalled clients,
-     *     partial headers); a request being answered is not idle
+     *     partial headers); a stalled body is answered 408 first; a request being answered is not idle
+     * @param minBodyBytesPerSecond a body that arrives slower than this on average is refused with 408, so that a
+     *     client trickling a byte now and then cannot hold a thread until the idle timeout
+     * @param maxConnections connections open at once; past it the server stops accepting until some close
      */
     public record Settings(String host, int port, RequestBatcher.Options batching, long maxBodyBytes,
-            long requestTimeoutMillis, long idleTimeoutMillis) {
+            long requestTimeoutMillis, long idleTimeoutMillis, long minBodyBytesPerSecond, int maxConnections) {
         public Settings {
             if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8 || requestTimeoutMillis < 1
-                    || idleTimeoutMillis < 1) {
-                throw new IllegalArgumentException("the body limit must lie in [1 B, 2 GB) and the timeouts be"
-                        + " positive");
+                    || idleTimeoutMillis < 1 || minBodyBytesPerSecond < 0 || maxConnections < 1) {
+                throw new IllegalArgumentException("the body limit must lie in [1 B, 2 GB), the timeouts and the"
+                        + " connection limit be positive and the body rate not negative");
             }
         }
+
+        /** With the default body rate and connection limit. */
+        public Settings(String host, int port, RequestBatcher.Options batching, long maxBodyBytes,
+                long requestTimeoutMillis, long idleTimeoutMillis) {
+            this(host, port, batching, maxBodyBytes, requestTimeoutMillis, idleTimeoutMillis, DEFAULT_MIN_BODY_RATE,
+                    DEFAULT_MAX_CONNECTIONS);
+        }
+
+        /**
+         * 1 KB/s: a 20 MB body then may take 5.5 hours, and any real client sends far faster (a poor mobile link
+         * moves tens of KB/s); trickling clients are refused within seconds of their first bytes.
+         */
+        public static final long DEFAULT_MIN_BODY_RATE = 1024;
+        /** Every open connection may hold a thread while its body is read, so threads are sized from this. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
         public static Settings defaults() {
             return new Settings("127.0.0.1", 8080, new RequestBatcher.Options(32, 5, 256), 20L << 20, 60_000, 30_000);
@@ -94,6 +111,7 @@ public final class CascadeServer implements AutoCloseable {
         holder[0] = batcher;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            ConnectionLimits.apply(config, settings);
             // Jetty's own stop-at-shutdown would drop connections on SIGTERM; shutdown() stops it after the drain
             config.jetty.modifyServer(jetty -> {
                 jetty.setStopAtShutdown(false);
@@ -104,6 +122,7 @@ public final class CascadeServer implements AutoCloseable {
                 jetty.setStopTimeout(settings.requestTimeoutMillis());
             });
             config.http.maxRequestSize = settings.maxBodyBytes();
+            config.http.prefer405over404 = true; // PUT /predictions is a wrong method, not a missing endpoint
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = WEB;
@@ -172,10 +191,13 @@ public final class CascadeServer implements AutoCloseable {
         app.get("/api/stats", ctx -> ctx.contentType("application/json").result(GSON.toJson(metrics.summary())));
         app.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status, e.getMessage(), e.outcome));
         app.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, e.getStatus(), e.getMessage(),
-                ServeMetrics.Outcome.BAD_REQUEST));
+                ServeMetrics.Outcome.of(e.getStatus())));
         app.exception(Exception.class, (e, ctx) -> fail(ctx, 500, "internal error: " + e, ServeMetrics.Outcome.ERROR));
         app.error(404, ctx -> {
-            if (!ctx.result().isEmpty() && ctx.res().getContentType() != null
+            if (ctx.res().isCommitted()) {
+                return; // a refusal already written and sent (fail's direct path for bodies)
+            }
+            if (ctx.result() != null && !ctx.result().isEmpty() && ctx.res().getContentType() != null
                     && ctx.res().getContentType().startsWith("application/json")) {
                 return;
             }
@@ -292,16 +314,20 @@ public final class CascadeServer implements AutoCloseable {
     private void answer(Context ctx, byte[] bytes, String name) throws Exception {
         long t0 = System.nanoTime();
         RgbImage image;
+        float[] input;
         try {
             image = ImageDecoder.decode(bytes, name);
+            input = cascade.preprocess(image);
         } catch (ImageDecoder.BadImageException e) {
             throw new ApiError(400, e.getMessage());
+        } catch (org.anchornet.data.Transforms.ImageTooLargeException e) {
+            throw new ApiError(400, name + ": " + e.getMessage());
         }
         inFlight.incrementAndGet();
         try {
             Prediction p;
             try {
-                p = batcher.submit(cascade.preprocess(image)).get(settings.requestTimeoutMillis(),
+                p = batcher.submit(input).get(settings.requestTimeoutMillis(),
                         TimeUnit.MILLISECONDS);
             } catch (RequestBatcher.OverloadedException e) {
                 ctx.header("Retry-After", "1");

@@ -29,7 +29,27 @@ final class RequestBodies {
                 throw tooLarge("the body is longer", limit);
             }
             return body;
+        } catch (org.eclipse.jetty.http.BadMessageException e) {
+            // Jetty's refusals while reading: a body slower than the minimum rate (408), bad chunk framing (400)
+            throw new ApiError(e.getCode(), "the body could not be read: " + e.getReason(), e.getCode() == 408
+                    ? ServeMetrics.Outcome.TIMEOUT : ServeMetrics.Outcome.BAD_REQUEST);
+        } catch (IOException e) {
+            if (Messages.rootMessage(e).toLowerCase(Locale.ROOT).contains("timeout")
+                    || hasCause(e, java.util.concurrent.TimeoutException.class)) {
+                throw new ApiError(408, "the body stopped arriving (no bytes within the idle timeout)",
+                        ServeMetrics.Outcome.TIMEOUT);
+            }
+            throw e;
         }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A form's image field. */

@@ -53,7 +53,19 @@ final class ServeMetrics implements RequestBatcher.Listener {
 
     /** Outcomes of requests, as the {@code outcome} label says them. */
     enum Outcome {
-        OK, BAD_REQUEST, OVERLOADED, UNAVAILABLE, ERROR;
+        /** Client mistakes each have their own label, apart from the server's own errors. */
+        OK, BAD_REQUEST, NOT_FOUND, METHOD_NOT_ALLOWED, TIMEOUT, OVERLOADED, UNAVAILABLE, ERROR;
+
+        /** The outcome of an HTTP status that Javalin or Jetty answered for us. */
+        static Outcome of(int status) {
+            return switch (status) {
+                case 404 -> NOT_FOUND;
+                case 405 -> METHOD_NOT_ALLOWED;
+                case 408 -> TIMEOUT;
+                case 503 -> UNAVAILABLE;
+                default -> status >= 500 ? ERROR : BAD_REQUEST;
+            };
+        }
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);

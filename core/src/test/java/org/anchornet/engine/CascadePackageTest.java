@@ -24,6 +24,7 @@ import org.anchornet.data.ClutteredFashionMnist;
 import org.anchornet.data.FashionMnist;
 import org.anchornet.data.RgbImage;
 import org.anchornet.io.AtomicFiles;
+import org.anchornet.io.AtomicFilesAccess;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.StateDictMapper;
 import org.anchornet.torchio.TorchReader;
@@ -275,9 +276,9 @@ class CascadePackageTest {
 
     @Test
     void settingsOfTheWrongJsonTypeOrOutOfRangeAreRefusedNamingTheField() throws Exception {
-        assertEditRefused("topk-string", "\"topk\": 3", "\"topk\": \"3\"", "'topk'", "JSON number");
+        assertEditRefused("topk-string", "\"topk\": 3", "\"topk\": \"3\"", "'topk'", "JSON integer");
         assertEditRefused("classes-string", "\"num_classes\": 10", "\"num_classes\": \"10\"",
-                "'num_classes'", "JSON number");
+                "'num_classes'", "JSON integer");
         assertEditRefused("threshold-string", "\"thresholds\": [\n    0.3,", "\"thresholds\": [\n    \"0.3\",",
                 "'thresholds'", "JSON number or null");
         assertEditRefused("huge-input", "\"input_size\": 128", "\"input_size\": 100000",
@@ -285,6 +286,121 @@ class CascadePackageTest {
         assertEditRefused("huge-resize", "\"eval_resize\": 128", "\"eval_resize\": 100000", "'eval_resize'", "8192");
         assertEditRefused("padded", "\"topk\": 3", "\"topk\": 3" + " ".repeat(2 << 20),
                 "more than the " + CascadePackage.MAX_CONFIG_BYTES);
+    }
+
+    @Test
+    void numbersThatAreNotWhatTheySayAreRefusedNotTruncatedOrWrapped() throws Exception {
+        assertEditRefused("last-stage-string", "\"last_stage\": 4", "\"last_stage\": \"4\"", "'last_stage'",
+                "JSON integer");
+        assertEditRefused("last-stage-fraction", "\"last_stage\": 4", "\"last_stage\": 3.9", "'last_stage'",
+                "JSON integer");
+        assertEditRefused("topk-fraction", "\"topk\": 3", "\"topk\": 3.7", "'topk'", "JSON integer");
+        assertEditRefused("topk-wraps", "\"topk\": 3", "\"topk\": " + ((1L << 32) + 3), "'topk'", "within an int");
+        assertEditRefused("last-stage-wraps", "\"last_stage\": 4", "\"last_stage\": " + ((1L << 32) + 4),
+                "'last_stage'");
+        assertEditRefused("classes-wrap", "\"num_classes\": 10", "\"num_classes\": " + ((1L << 32) + 10),
+                "'num_classes'");
+        assertEditRefused("input-wraps", "\"input_size\": 128", "\"input_size\": " + ((1L << 32) + 128),
+                "'input_size'");
+        long[] counted = config.costs().perStage();
+        assertEditRefused("costs-made-up", "\"stage_costs\": [\n    " + counted[0], "\"stage_costs\": [\n    1",
+                "'stage_costs'", "must be the multiply-adds counted for resnet18");
+        assertEditRefused("costs-huge", "\"stage_costs\": [\n    " + counted[0], "\"stage_costs\": [\n    1e30",
+                "'stage_costs'", "positive JSON integer");
+        assertEditRefused("duplicate-key", "\"topk\": 3,", "\"topk\": 3,\n  \"topk\": 2,", "\"topk\" appears twice");
+        assertEditRefused("nan-mean", "\"mean\": [\n    0.485", "\"mean\": [\n    NaN", "not valid cascade JSON");
+        assertEditRefused("duplicate-class", "\"Trouser\"", "\"T-shirt/top\"", "'classes'", "appears twice");
+        assertEditRefused("empty-class", "\"Trouser\"", "\"  \"", "'classes'", "may not be empty");
+        String m = damaged("utf16", f -> {
+            try {
+                Path json = f.resolve("cascade.json");
+                Files.write(json, Files.readString(json).getBytes(StandardCharsets.UTF_16));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(m.contains("cascade.json") && m.contains("not UTF-8"), m);
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheNetwork() throws Exception {
+        Path folder = tmp.resolve("nan-weights");
+        Map<CascadeNetwork, Path> poisoned = new EnumMap<>(checkpoints);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, org.anchornet.torchio.TorchTensor> sd = new java.util.LinkedHashMap<>(
+                    StateDictMapper.stateDict(Architectures.get("anchornet").create(m, 10, 1), 0));
+            String key = sd.keySet().stream().filter(k -> k.endsWith("weight")).findFirst().orElseThrow();
+            float[] w = sd.get(key).toFloatArray();
+            w[0] = Float.NaN;
+            sd.put(key, org.anchornet.torchio.TorchTensor.ofFloats(w, sd.get(key).shape()));
+            Path file = tmp.resolve("nan-anchornet.pth");
+            TorchWriter.write(file, sd);
+            poisoned.put(CascadeNetwork.ANCHORNET, file);
+        }
+        CascadePackage.write(folder, config, poisoned);
+        CascadeFormatException e = assertThrows(CascadeFormatException.class, () -> Cascade.load(folder).close());
+        assertTrue(e.getMessage().contains("anchornet network") && e.getMessage().contains("NaN"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void aPackageWriteKilledAtAnyStepLeavesALoadablePackageAndTheNextWriteCleansUp() throws Exception {
+        Path target = tmp.resolve("swap/cascade");
+        ExitThresholds first = ExitThresholds.fromStored(Arrays.asList(0.3, null, 0.2, null), null);
+        ExitThresholds second = ExitThresholds.fromStored(Arrays.asList(0.9, 0.8, 0.7, null), null);
+        CascadePackage.write(target, config.withThresholds(first, null), checkpoints);
+        for (boolean exchange : List.of(true, false)) {
+            List<String> steps = new java.util.ArrayList<>();
+            // at each step, what a kill would leave: the target must load as the old or the new package
+            AtomicFiles.Observer previous = AtomicFiles.observe((step, path) -> {
+                if (path.equals(target.toAbsolutePath())) {
+                    steps.add(step);
+                    Path snapshot = tmp.resolve("killed-" + exchange + "-" + step);
+                    copyTree(target.getParent(), snapshot);
+                    if (step.equals("moved-aside")) {
+                        // the fallback's gap: nothing at the target until the next write restores it
+                        assertFalse(Files.exists(snapshot.resolve("cascade")));
+                        AtomicFilesAccess.removeStale(snapshot.resolve("cascade"), true);
+                    }
+                    try (Cascade c = Cascade.load(snapshot.resolve("cascade"))) {
+                        assertEquals(4, c.config().stages());
+                    }
+                }
+            });
+            AtomicFilesAccess.allowExchange(exchange);
+            try {
+                CascadePackage.write(target, config.withThresholds(exchange ? second : first, null), checkpoints);
+            } finally {
+                AtomicFiles.observe(previous);
+                AtomicFilesAccess.allowExchange(true);
+            }
+            assertEquals(exchange ? List.of("temp-written", "exchanged", "moved")
+                    : List.of("temp-written", "moved-aside", "moved"), steps);
+        }
+        // a writer killed mid-copy leaves its temporary; a later write removes it, a live writer's is kept
+        Path abandoned = target.getParent().resolve(".cascade.999999999-123");
+        Path live = target.getParent().resolve(".cascade." + ProcessHandle.current().pid() + "-456");
+        Files.createDirectories(abandoned.resolve("x"));
+        Files.createDirectories(live);
+        CascadePackage.write(target, config.withThresholds(first, null), checkpoints);
+        assertFalse(Files.exists(abandoned), "a dead writer's temporary is removed");
+        assertTrue(Files.exists(live), "a running writer's temporary is kept");
+        Files.delete(live);
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
