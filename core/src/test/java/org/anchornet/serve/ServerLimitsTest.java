@@ -141,6 +141,24 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aThinImageThatWouldResizeToBillionsOfPixelsIs400() throws Exception {
+        double errorsBefore = serverErrors();
+        for (int[] size : new int[][] {{30000, 1}, {1, 30000}}) {
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(size[0], size[1],
+                    java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png);
+            HttpResponse<String> r = CascadeServerTest.HTTP.send(HttpRequest.newBuilder(uri("/predictions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            CascadeServerTest.predictionBody(png.toByteArray()))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("more than the"), r.body());
+        }
+        assertEquals(errorsBefore, serverErrors());
+        assertGoodRequestsStillAnswered();
+    }
+
+    @Test
     void malformedMultipartIsA400NotAServerError() throws Exception {
         double errorsBefore = serverErrors();
         for (String type : List.of("multipart/form-data", "multipart/form-data; boundary=nothere")) {
