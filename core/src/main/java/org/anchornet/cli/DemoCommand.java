@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.anchornet.demo.DemoSettings;
 import org.anchornet.demo.SeedRuns;
 import org.anchornet.io.AtomicFiles;
+import org.anchornet.exits.ThresholdFitter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,6 +73,10 @@ final class DemoCommand implements Callable<Integer> {
             + " validation stops improving (default 0).")
     Integer patchExtraPatience;
 
+    @Option(names = "--fit", converter = Converters.FitMethod.class, description = Converters.FIT_HELP
+            + " Recorded in the summary; a finished run given another fit is refit from its saved tables.")
+    ThresholdFitter.Method fit;
+
     @Option(names = "--resolutions", split = ",", description = "Input sides of the resolution-scaled baselines"
             + " (default 128,160; converged preset 128,160,192; 'none' for no such baseline).")
     List<String> resolutions;
@@ -103,6 +108,7 @@ final class DemoCommand implements Callable<Integer> {
         Optional.ofNullable(workers).ifPresent(d::workers);
         Optional.ofNullable(patchRecipe).map(DemoSettings.PatchRecipe::parse).ifPresent(d::patchRecipe);
         Optional.ofNullable(patchExtraPatience).ifPresent(d::patchExtraPatience);
+        Optional.ofNullable(fit).ifPresent(f -> d.fit(f.key()));
         if (resolutions != null) {
             d.resolutions(resolutions.equals(List.of("none")) ? List.of()
                     : resolutions.stream().map(Integer::valueOf).toList());

@@ -27,6 +27,7 @@ import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.EngineBenchmark;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.StageCosts;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.TablePair;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.io.AtomicFiles;
@@ -58,6 +59,7 @@ public final class DemoPipeline {
     private static final String SETTINGS_FILE = "demo-settings.json";
     private static final String SUMMARY_FILE = "summary.json";
     /** Settings added after runs were made, with what those runs did: such a run resumes under the old value. */
+    private static final String FIT_FIELD = "fit";
     private static final Map<String, JsonElement> SETTINGS_BEFORE_THEY_EXISTED = Map.of("patch_recipe",
             new com.google.gson.JsonPrimitive("paper"), "patch_extra_patience", new com.google.gson.JsonPrimitive(0));
 
@@ -136,9 +138,10 @@ public final class DemoPipeline {
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
         for (String source : DemoTables.SOURCES) {
-            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget).policy();
+            ThresholdFitter.Method fit = ThresholdFitter.Method.parse(s.fit());
+            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget, fit).policy();
             methods.put(source, DemoTables.method(tables.get(source), costs, policy));
-            frontier.put(source, DemoTables.frontier(tables.get(source), costs));
+            frontier.put(source, DemoTables.frontier(tables.get(source), costs, fit));
             if (source.equals("anchornet")) {
                 chosen = policy;
             }
@@ -195,6 +198,9 @@ public final class DemoPipeline {
         if (Files.exists(file)) {
             JsonObject theirs = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
             for (String key : mine.keySet()) {
+                if (key.equals(FIT_FIELD)) {
+                    continue; // the fit changes no network: a run may be refit ({@link #finishedRun} redoes it)
+                }
                 JsonElement a = mine.get(key);
                 JsonElement b = theirs.has(key) ? theirs.get(key) : SETTINGS_BEFORE_THEY_EXISTED.get(key);
                 if (!a.equals(b)) {
@@ -220,6 +226,12 @@ public final class DemoPipeline {
         DemoSummary stored;
         try {
             JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            JsonObject settings = json.has("settings") ? json.getAsJsonObject("settings") : new JsonObject();
+            String storedFit = settings.has(FIT_FIELD) ? settings.get(FIT_FIELD).getAsString() : "cv";
+            if (!storedFit.equals(s.fit())) {
+                log.printf("%s was fit with %s; fitting again with %s%n", file, storedFit, s.fit());
+                return null;
+            }
             json.remove("settings");
             stored = GSON.fromJson(json, DemoSummary.class);
         } catch (RuntimeException e) {

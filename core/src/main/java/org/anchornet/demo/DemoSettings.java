@@ -3,6 +3,7 @@ package org.anchornet.demo;
 import com.google.gson.annotations.SerializedName;
 import java.nio.file.Path;
 import java.util.List;
+import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.localize.PatchProposer;
 
 /**
@@ -46,7 +47,8 @@ public record DemoSettings(
         int workers,
         boolean progress,
         @SerializedName("patch_recipe") PatchRecipe patchRecipe,
-        @SerializedName("patch_extra_patience") int patchExtraPatience) {
+        @SerializedName("patch_extra_patience") int patchExtraPatience,
+        String fit) {
 
     /**
      * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
@@ -139,6 +141,7 @@ public record DemoSettings(
                     + " least one batch, the budget fraction in (0, 1], every network trained at least one epoch, and extra patience not"
                     + " negative");
         }
+        ThresholdFitter.Method.parse(fit); // refuses an unknown name
         for (int r : resolutions) {
             if (r <= 0 || r >= canvas) {
                 throw new IllegalArgumentException("resolution-scaled baselines lie between 0 and the canvas ("
@@ -182,7 +185,7 @@ public record DemoSettings(
                 .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
                 .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe)
-                .patchExtraPatience(patchExtraPatience);
+                .patchExtraPatience(patchExtraPatience).fit(fit);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -211,6 +214,7 @@ public record DemoSettings(
         private boolean progress = true;
         private PatchRecipe patchRecipe = PatchRecipe.PAPER;
         private int patchExtraPatience = 0;
+        private String fit = ThresholdFitter.Method.CROSS_VALIDATED.key();
 
         private Builder() {}
 
@@ -238,13 +242,15 @@ public record DemoSettings(
         public Builder progress(boolean v) { progress = v; return this; }
         public Builder patchRecipe(PatchRecipe v) { patchRecipe = v; return this; }
         public Builder patchExtraPatience(int v) { patchExtraPatience = v; return this; }
+        /** How thresholds are fit on validation ({@link ThresholdFitter.Method} key; default cv). */
+        public Builder fit(String v) { fit = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
                     pretrainSide != null ? pretrainSide : canvas,
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
-                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience);
+                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience, fit);
         }
     }
 }

@@ -80,9 +80,10 @@ final class DemoTables {
         };
     }
 
-    /** Thresholds of one source under the budget, fit on validation (the cross-validated choice). */
-    static ThresholdFitter.Result policy(TablePair tables, StageCosts costs, double budget) {
-        return new ThresholdFitter(tables.validation(), costs).fit(budget);
+    /** Thresholds of one source under the budget, fit on validation by {@code fit}. */
+    static ThresholdFitter.Result policy(TablePair tables, StageCosts costs, double budget,
+            ThresholdFitter.Method fit) {
+        return new ThresholdFitter(tables.validation(), costs).fit(budget, fit);
     }
 
     /** A policy scored on test, with the fixed-stage accuracies of the source. */
@@ -96,10 +97,10 @@ final class DemoTables {
     }
 
     /** Budgets evenly spaced from the glance to the last stage, each fit on validation and scored on test. */
-    static List<DemoSummary.FrontierPoint> frontier(TablePair tables, StageCosts costs) {
+    static List<DemoSummary.FrontierPoint> frontier(TablePair tables, StageCosts costs, ThresholdFitter.Method fit) {
         List<DemoSummary.FrontierPoint> points = new ArrayList<>();
         for (BudgetSweep.Point p : BudgetSweep.of(BudgetSweep.run(tables.validation(), tables.test(), costs,
-                BudgetSweep.defaultBudgets(costs, 16)), ThresholdFitter.Method.CROSS_VALIDATED)) {
+                BudgetSweep.defaultBudgets(costs, 16)), fit)) {
             points.add(new DemoSummary.FrontierPoint(p.budget() / 1e9, p.validation().accuracy(),
                     p.test().accuracy(), p.test().meanGigaMultiplyAdds()));
         }

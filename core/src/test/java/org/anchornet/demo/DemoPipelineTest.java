@@ -108,6 +108,19 @@ class DemoPipelineTest {
                 tiny(out).trainSize(40).build(), new PrintWriter(new StringWriter())).run());
         assertTrue(e.getMessage().contains("trainSize"), e.getMessage());
 
+        // Another threshold fit is not another run: the finished run is refit from its saved tables, nothing is
+        // trained again, and the fit is recorded in the summary and the package.
+        StringWriter refitLog = new StringWriter();
+        DemoSummary refit = new DemoPipeline(tiny(out).fit("search").build(), new PrintWriter(refitLog, true)).run();
+        assertTrue(refitLog.toString().contains("fitting again with search"), refitLog.toString());
+        assertFalse(refitLog.toString().contains("epoch 1/1  lr"), "no epoch was trained again:\n" + refitLog);
+        assertEquals("search", refit.settings().fit());
+        assertTrue(Files.readString(out.resolve("summary.json")).contains("\"fit\": \"search\""));
+        try (Cascade cascade = Cascade.load(out.resolve("cascade"))) {
+            assertEquals("search", cascade.config().thresholdFit().method());
+        }
+        assertEquals(first.baseline(), refit.baseline());
+
         // The stage recipe on the same networks: only its refinement trains, starting from the paper's patch
         // network, and the cascade carries the refined weights.
         Path staged = tmp.resolve("stages");

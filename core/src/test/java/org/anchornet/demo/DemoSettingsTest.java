@@ -64,4 +64,13 @@ class DemoSettingsTest {
                 () -> DemoSettings.PatchRecipe.parse("cross-fit"));
         assertTrue(e.getMessage().contains("stages-cross-fit"), e.getMessage());
     }
+
+    @Test
+    void theThresholdFitDefaultsToCrossValidationAndRefusesUnknownNames() {
+        assertEquals("cv", DemoSettings.standard().build().fit());
+        assertEquals("search", DemoSettings.converged().fit("search").build().fit());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DemoSettings.standard().fit("best").build());
+        assertTrue(e.getMessage().contains("best"), e.getMessage());
+    }
 }

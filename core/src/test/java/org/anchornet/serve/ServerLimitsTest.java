@@ -125,6 +125,33 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aChunkedBodyMalformedEarlyAndPastTheLimitIsAClientErrorNotA500() throws Exception {
+        double errorsBefore = serverErrors();
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /predictions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 << 10];
+            Arrays.fill(chunk, (byte) '}');
+            try {
+                for (int i = 0; i < (2 * LIMIT) / chunk.length; i++) {
+                    out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (IOException closedByTheServer) {
+                // answered and closed before the rest
+            }
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1)).readLine();
+            assertTrue(status != null && status.matches("HTTP/1.1 4(00|13) .*"), "status: " + status);
+        }
+        assertEquals(errorsBefore, serverErrors());
+        assertGoodRequestsStillAnswered();
+    }
+
+    @Test
     void aContentLengthPast2GbIs413BeforeAnyBodyIsRead() throws Exception {
         Sent r = stream("/predictions", "application/json", "99999999999", false, 300L << 20);
         assertTrue(r.statusLine() != null && r.statusLine().contains(" 413"), "status: " + r.statusLine());
