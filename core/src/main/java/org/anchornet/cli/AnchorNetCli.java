@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             TrainCommands.TrainDownnet.class, MakeTableCommand.class, DynamicInferenceCommand.class,
             ExportDataCommand.class, FitThresholdsCommand.class, PackageCommand.class, ClassifyCommand.class,
             PredictCommand.class, VisualizeCommand.class, ServeCommand.class, LoadTestCommand.class,
-            DemoCommand.class, BenchCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
+            DemoCommand.class, TrainCommand.class, BenchCommand.class, ForwardBenchCommand.class, CommandLine.HelpCommand.class})
 public final class AnchorNetCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -49,6 +49,10 @@ final class BenchCommand implements Callable<Integer> {
             + " weights of the downstream architecture; the time does not depend on them).")
     Path baseline;
 
+    @Option(names = "--split", defaultValue = "test", description = "The split of --data to time on: test or val"
+            + " (default ${DEFAULT-VALUE}).")
+    String split;
+
     @Option(names = "--images", defaultValue = "256", converter = Converters.PositiveInt.class,
             description = "Images to time (default ${DEFAULT-VALUE}).")
     int images;
@@ -104,14 +108,30 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The trained cascade on the first test images (cycled when there are fewer). */
     private Setup cascadeSetup(Cascade c, NDManager manager, int usable) throws IOException {
-        ImageDataset source = data.split("test");
+        if (!split.equals("test") && !split.equals("val")) {
+            throw new IllegalArgumentException("--split must be test or val, got " + split);
+        }
+        ImageDataset source = data.split(split);
+        // preprocessed as they are read (a folder of photos would not fit in memory decoded); damaged images and
+        // images the cascade refuses are left out, as classify counts them
+        List<float[]> readable = new ArrayList<>();
+        for (int i = 0; i < source.size() && readable.size() < usable; i++) {
+            try {
+                readable.add(c.preprocess(source.load(i).image()));
+            } catch (org.anchornet.data.ImageDecoder.BadImageException | Transforms.ImageTooLargeException e) {
+                spec.commandLine().getErr().println("skipping " + e.getMessage());
+            }
+        }
+        if (readable.isEmpty()) {
+            throw new IllegalArgumentException("no readable image in the " + split + " split to time");
+        }
         List<NDArray> batches = new ArrayList<>();
         for (int b = 0; b < usable / batchSize; b++) {
-            List<RgbImage> images = new ArrayList<>();
+            List<float[]> images = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
-                images.add(source.load((b * batchSize + i) % source.size()).image());
+                images.add(readable.get((b * batchSize + i) % readable.size()));
             }
-            batches.add(c.pack(images).toNDArray(manager));
+            batches.add(org.anchornet.data.ImageBatch.pack(images, c.config().inputSize()).toNDArray(manager));
         }
         return setup(c, manager, batches, null);
     }

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.anchornet.data.ClutteredFashionMnist;
-import org.anchornet.data.FashionMnist;
+import org.anchornet.data.ImageDataset;
+import org.anchornet.data.ImageDecoder;
+import org.anchornet.data.Transforms;
 import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Prediction;
@@ -25,14 +26,23 @@ final class DemoFigures {
      * the cascade's thresholds let it leave at (all stages are computed once, and the exit rule applied to them), and
      * their class activation maps.
      */
-    static void examples(Cascade cascade, ClutteredFashionMnist test, Path out) throws IOException {
-        int count = Math.min(8, test.size());
-        int side = cascade.config().inputSize();
-        List<RgbImage> images = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            images.add(test.load(i).image());
+    static void examples(Cascade cascade, ImageDataset test, Path out) throws IOException {
+        List<RgbImage> raw = new ArrayList<>();
+        List<RgbImage> images = new ArrayList<>(); // as the networks see them: windows are drawn in these coordinates
+        List<Integer> truth = new ArrayList<>();
+        for (int i = 0; i < test.size() && images.size() < 8; i++) {
+            try {
+                ImageDataset.Sample sample = test.load(i);
+                images.add(cascade.config().evaluationImage(sample.image()));
+                raw.add(sample.image());
+                truth.add(sample.label());
+            } catch (ImageDecoder.BadImageException | Transforms.ImageTooLargeException damaged) {
+                // counted where the images are scored; the figure shows the next ones
+            }
         }
-        List<Prediction> every = cascade.trace(cascade.pack(images));
+        int count = images.size();
+        List<String> classes = cascade.config().classes();
+        List<Prediction> every = cascade.trace(cascade.pack(raw));
         ExitThresholds thresholds = cascade.config().exitThresholds();
         List<Figures.Annotated> annotated = new ArrayList<>();
         List<float[]> cams = new ArrayList<>();
@@ -42,10 +52,10 @@ final class DemoFigures {
             int answer = ExitRule.answerStage(j -> p.stages().get(j).confidence(), exit, thresholds.answer());
             List<String> labels = new ArrayList<>();
             for (int j = 0; j <= exit; j++) {
-                labels.add(FashionMnist.CLASSES.get(p.stages().get(j).predicted()));
+                labels.add(classes.get(p.stages().get(j).predicted()));
             }
             annotated.add(new Figures.Annotated(images.get(i), p.windows(), labels, "truth: "
-                    + FashionMnist.CLASSES.get(test.label(i)), p.stages().get(answer).predicted() == test.label(i)));
+                    + classes.get(truth.get(i)), p.stages().get(answer).predicted() == truth.get(i)));
             cams.add(p.cam());
         }
         Figures.savePng(Figures.windowsGrid(annotated, 4), out.resolve("examples.png"));

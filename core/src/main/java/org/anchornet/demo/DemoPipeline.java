@@ -104,25 +104,33 @@ public final class DemoPipeline {
             log.flush();
             return finished;
         }
-        FashionMnist fashion = FashionMnist.locate(s.fashionMnistDir());
-        ClutteredFashionMnist.checkDisjoint(s.trainSize(), s.valSize(), fashion);
-        ImageDataset train = canvases(fashion, ClutteredFashionMnist.Split.TRAIN, s.trainSize(), s.seed());
-        ImageDataset val = canvases(fashion, ClutteredFashionMnist.Split.VAL, s.valSize(), s.seed());
-        ImageDataset test = canvases(fashion, ClutteredFashionMnist.Split.TEST, s.testSize(), s.testSeed());
+        PipelineData data = s.images();
+        ImageDataset val = data.val();
+        ImageDataset test = data.test();
+        log.printf("data: %d training, %d validation images, %d classes; figures scored on %s%n", data.train().size(),
+                val.size(), data.classes().size(), data.testSource());
 
-        DemoTraining training = new DemoTraining(s, log, this::announce, train, val);
+        double full = gmacs(s.canvas(), data.classes().size());
+        double glanceCost = gmacs(DemoTraining.glanceSize(), data.classes().size());
+        if (s.budgetFraction() * full < glanceCost) { // found out before hours of training, not after
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "a budget of %.0f%% of %s's %.3f G at %d px"
+                    + " is below its glance (%.3f G at %d px), so no image could be classified within it; give"
+                    + " --budget-fraction %.2f or more", 100 * s.budgetFraction(), s.arch(), full, s.canvas(),
+                    glanceCost, DemoTraining.glanceSize(), Math.ceil(100 * glanceCost / full) / 100));
+        }
+        DemoTraining training = new DemoTraining(s, log, this::announce, data);
         DemoTraining.Networks nets = training.trainAll();
 
-        announce("testing the full-resolution and resolution-scaled baselines on " + test.size() + " canvases");
+        announce("testing the full-resolution and resolution-scaled baselines on " + test.size() + " images");
         DemoSummary.Point baseline = new DemoSummary.Point(training.evaluate(TrainingSettings.Mode.FULL, s.canvas(),
-                nets.baseline(), test), gmacs(s.canvas()));
+                nets.baseline(), test), gmacs(s.canvas(), data.classes().size()));
         List<DemoSummary.Resolution> resolutions = new ArrayList<>();
         for (Map.Entry<Integer, Path> r : nets.resolutions().entrySet()) {
             resolutions.add(new DemoSummary.Resolution(r.getKey(), training.evaluate(TrainingSettings.Mode.RESIZED,
-                    r.getKey(), r.getValue(), test), gmacs(r.getKey())));
+                    r.getKey(), r.getValue(), test), gmacs(r.getKey(), data.classes().size())));
         }
 
-        CascadeConfig untuned = cascadeConfig(nets);
+        CascadeConfig untuned = cascadeConfig(nets, data);
         Map<String, TablePair> tables;
         try (Cascade cascade = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.patch())) {
             announce("making exit tables on validation and test with AnchorNet's, random and centre windows");
@@ -161,20 +169,21 @@ public final class DemoPipeline {
 
         announce("drawing windows, per-stage predictions and class activation maps");
         try (Cascade cascade = Cascade.load(packageDir)) {
-            DemoFigures.examples(cascade, (ClutteredFashionMnist) test, out);
+            DemoFigures.examples(cascade, test, out);
         }
         DemoSummary summary = new DemoSummary(s, CpuInfo.describe(), baseline, glance, resolutions, budget / 1e9,
-                gigas(costs), methods, frontier, null, stepSeconds, 0);
+                gigas(costs), methods, frontier, null, stepSeconds, 0,
+                GSON.toJsonTree(data.provenance()).getAsJsonObject());
         write(summary);
 
         // Timed last, in a fresh process, after this one has released its networks and tables (see BenchProcess).
         announce("timing the early-exit engine against the full-resolution baseline (fresh process)");
-        EngineBenchmark.Result bench = BenchProcess.run(benchArgs(packageDir, nets.baseline()),
+        EngineBenchmark.Result bench = BenchProcess.run(benchArgs(packageDir, nets.baseline(), data),
                 out.resolve("bench.json"), out.resolve("bench.log"));
         closeStep();
         summary = new DemoSummary(s, summary.cpu(), baseline, glance, resolutions, summary.budgetGmacs(),
                 summary.stageCostsGmacs(), methods, frontier, bench, stepSeconds,
-                (System.nanoTime() - started) / 1e9);
+                (System.nanoTime() - started) / 1e9, summary.data());
         write(summary);
         log.printf("report: %s%n", out.resolve("report.html"));
         log.flush();
@@ -244,25 +253,12 @@ public final class DemoPipeline {
         return stored.withSettings(s);
     }
 
-    private ImageDataset canvases(FashionMnist fashion, ClutteredFashionMnist.Split split, int count, long seed) {
-        ClutteredFashionMnist.Config base = ClutteredFashionMnist.Config.defaults(seed);
-        return new ClutteredFashionMnist(fashion, split, count, new ClutteredFashionMnist.Config(s.canvas(),
-                base.scale(), base.distractors(), base.fragment(), base.noise(), seed));
-    }
-
     /** The cascade's configuration before thresholds are fit, with where each network came from. */
-    private CascadeConfig cascadeConfig(DemoTraining.Networks nets) throws IOException {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("dataset", "cluttered-fashion-mnist");
-        data.put("canvas", s.canvas());
-        data.put("train", s.trainSize());
-        data.put("val", s.valSize());
-        data.put("test", s.testSize());
-        data.put("seed", s.seed());
-        data.put("test_seed", s.testSeed());
-        return CascadeConfig.builder().arch(s.arch()).classes(FashionMnist.CLASSES).inputSize(s.canvas())
-                .evalResize(s.canvas()).topK(s.topK())
-                .iouThresholds(new ArrayList<>(java.util.Collections.nCopies(s.topK() - 1, s.iou()))).data(data)
+    private CascadeConfig cascadeConfig(DemoTraining.Networks nets, PipelineData data) throws IOException {
+        return CascadeConfig.builder().arch(s.arch()).classes(data.classes()).inputSize(s.canvas())
+                .evalResize(data.evalResize()).topK(s.topK())
+                .iouThresholds(new ArrayList<>(java.util.Collections.nCopies(s.topK() - 1, s.iou())))
+                .data(data.provenance())
                 .network(CascadeNetwork.ANCHORNET.key(), CascadePackage.provenance(nets.anchorNet()))
                 .network(CascadeNetwork.GLANCE.key(), CascadePackage.provenance(nets.glance()))
                 .network(CascadeNetwork.PATCH.key(), CascadePackage.provenance(nets.patch()))
@@ -270,9 +266,9 @@ public final class DemoPipeline {
     }
 
     /** Multiply-adds of the downstream network at an input side, in billions. */
-    private double gmacs(int side) {
+    private double gmacs(int side, int classes) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            return CostCounter.count(Architectures.get(s.arch()).create(manager, FashionMnist.CLASSES.size(), 0), side)
+            return CostCounter.count(Architectures.get(s.arch()).create(manager, classes, 0), side)
                     .multiplyAdds() / 1e9;
         }
     }
@@ -282,16 +278,12 @@ public final class DemoPipeline {
     }
 
     /** {@code bench} arguments that time the packaged cascade on this run's test canvases. */
-    private List<String> benchArgs(Path packageDir, Path baseline) {
+    private List<String> benchArgs(Path packageDir, Path baseline, PipelineData data) {
         List<String> args = new ArrayList<>(List.of("--cascade", packageDir.toString(), "--baseline-pretrained",
                 baseline.toString(), "--images", Integer.toString(s.benchImages()), "--batch-size",
-                Integer.toString(s.batchSize()), "--rounds", s.benchImages() >= 128 ? "3" : "1", "--test-size",
-                Integer.toString(s.testSize()), "--canvas", Integer.toString(s.canvas()), "--data-seed",
-                Long.toString(s.testSeed()), "--workers", Integer.toString(s.workers())));
-        if (s.fashionMnistDir() != null) {
-            args.add("--fashion-mnist-dir");
-            args.add(s.fashionMnistDir().toString());
-        }
+                Integer.toString(s.batchSize()), "--rounds", s.benchImages() >= 128 ? "3" : "1", "--workers",
+                Integer.toString(s.workers())));
+        args.addAll(data.benchData());
         return args;
     }
 }

@@ -48,7 +48,9 @@ public record DemoSettings(
         boolean progress,
         @SerializedName("patch_recipe") PatchRecipe patchRecipe,
         @SerializedName("patch_extra_patience") int patchExtraPatience,
-        String fit) {
+        String fit,
+        String data,
+        String pretrained) {
 
     /**
      * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
@@ -94,6 +96,11 @@ public record DemoSettings(
     static Recipe stageRefinement(Recipe fineTune) {
         return new Recipe(fineTune.epochs(), fineTune.lr() * STAGE_REFINEMENT_LR,
                 fineTune.patience() > 0 ? fineTune.patience() + 1 : 0);
+    }
+
+    /** The run's images: the generated canvases, or the ImageFolder tree of {@link #data}. */
+    PipelineData images() throws java.io.IOException {
+        return data == null ? PipelineData.generated(this) : PipelineData.folder(Path.of(data), canvas);
     }
 
     /** The patch network's recipe: the fine-tuning one, with {@link #patchExtraPatience} more epochs of patience. */
@@ -185,7 +192,7 @@ public record DemoSettings(
                 .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
                 .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe)
-                .patchExtraPatience(patchExtraPatience).fit(fit);
+                .patchExtraPatience(patchExtraPatience).fit(fit).data(data).pretrained(pretrained);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -215,6 +222,8 @@ public record DemoSettings(
         private PatchRecipe patchRecipe = PatchRecipe.PAPER;
         private int patchExtraPatience = 0;
         private String fit = ThresholdFitter.Method.CROSS_VALIDATED.key();
+        private String data;
+        private String pretrained;
 
         private Builder() {}
 
@@ -244,13 +253,18 @@ public record DemoSettings(
         public Builder patchExtraPatience(int v) { patchExtraPatience = v; return this; }
         /** How thresholds are fit on validation ({@link ThresholdFitter.Method} key; default cv). */
         public Builder fit(String v) { fit = v; return this; }
+        /** An ImageFolder root to run on instead of generated canvases (null: the canvases). */
+        public Builder data(String v) { data = v; return this; }
+        /** Weights every downstream network starts from instead of pretraining (a torchvision state dict). */
+        public Builder pretrained(String v) { pretrained = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
                     pretrainSide != null ? pretrainSide : canvas,
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
-                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience, fit);
+                    testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience, fit, data,
+                    pretrained);
         }
     }
 }

@@ -17,6 +17,8 @@ import org.anchornet.engine.EngineBenchmark;
  * @param frontier per window source, thresholds fit on validation for a sweep of budgets, scored on test
  * @param bench the engine timed against the baseline in a fresh process (null when not timed)
  * @param stepSeconds wall time of each step
+ * @param data what the run's images were (counts, and what test figures were scored on); null in runs before
+ *     2026-12-07, which were all on generated canvases
  */
 public record DemoSummary(
         DemoSettings settings,
@@ -30,7 +32,8 @@ public record DemoSummary(
         Map<String, List<FrontierPoint>> frontier,
         EngineBenchmark.Result bench,
         @SerializedName("step_seconds") Map<String, Double> stepSeconds,
-        double seconds) {
+        double seconds,
+        com.google.gson.JsonObject data) {
 
     /** An accuracy at a cost. */
     public record Point(@SerializedName("test_top1") double testTop1, double gmacs) {}
@@ -60,7 +63,7 @@ public record DemoSummary(
     /** The same figures under other settings (a stored run read back on this machine). */
     public DemoSummary withSettings(DemoSettings other) {
         return new DemoSummary(other, cpu, baseline, glance, resolutions, budgetGmacs, stageCostsGmacs, earlyExit,
-                frontier, bench, stepSeconds, seconds);
+                frontier, bench, stepSeconds, seconds, data);
     }
 
     public Method anchorNet() {

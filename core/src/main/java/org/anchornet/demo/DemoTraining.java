@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.anchornet.data.FashionMnist;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.train.TrainingRun;
@@ -31,16 +30,18 @@ final class DemoTraining {
     private final DemoSettings s;
     private final PrintWriter log;
     private final Steps steps;
+    private final PipelineData data;
     private final ImageDataset train;
     private final ImageDataset val;
     private final Path dir;
 
-    DemoTraining(DemoSettings settings, PrintWriter log, Steps steps, ImageDataset train, ImageDataset val) {
+    DemoTraining(DemoSettings settings, PrintWriter log, Steps steps, PipelineData data) {
         this.s = settings;
         this.log = log;
         this.steps = steps;
-        this.train = train;
-        this.val = val;
+        this.data = data;
+        this.train = data.train();
+        this.val = data.val();
         this.dir = settings.outDir().resolve("checkpoints");
     }
 
@@ -51,9 +52,13 @@ final class DemoTraining {
 
     Networks trainAll() throws IOException {
         Path pretrained = null;
-        if (s.pretrain().epochs() > 0) {
+        if (s.pretrained() != null) {
+            pretrained = Path.of(s.pretrained()); // every downstream network starts from it; its head is replaced
+            steps.announce("starting every downstream network from " + pretrained + " (no pretraining)");
+            checkStart(pretrained);
+        } else if (s.pretrain().epochs() > 0) {
             boolean full = s.pretrainSide() == s.canvas();
-            steps.announce("pretraining " + s.arch() + " from scratch on whole canvases at " + s.pretrainSide()
+            steps.announce("pretraining " + s.arch() + " from scratch on whole images at " + s.pretrainSide()
                     + " px (the shared start of every downstream network)");
             pretrained = fit(downstream(full ? TrainingSettings.Mode.FULL : TrainingSettings.Mode.RESIZED,
                     s.pretrain(), null).patchSize(full ? glanceSize() : s.pretrainSide()), "pretrained");
@@ -107,6 +112,17 @@ final class DemoTraining {
                         DemoSettings.STAGE_TEMPERATURE, foldGlances)), crossFit ? "patch-cross-fit" : "patch-refined");
     }
 
+    /** Refuses, before anything trains, weights that do not fit the architecture (keys, shapes; not the head). */
+    private void checkStart(Path weights) throws IOException {
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            org.anchornet.model.StateDictMapper.loadFineTuneStart(org.anchornet.model.Architectures.get(s.arch())
+                    .create(manager, data.classes().size(), 0), org.anchornet.torchio.StateDicts.load(weights));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--pretrained " + weights + " does not fit " + s.arch() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** Test top-1 of a network trained in a mode (the baseline, a resolution-scaled one). */
     double evaluate(TrainingSettings.Mode mode, int resizeTo, Path weights, ImageDataset test) throws IOException {
         TrainingSettings settings = common(TrainingSettings.downstreamDefaults(mode).arch(s.arch()), "evaluation")
@@ -127,8 +143,8 @@ final class DemoTraining {
     }
 
     private TrainingSettings.Builder common(TrainingSettings.Builder b, String folder) {
-        return b.numClasses(FashionMnist.CLASSES.size()).inputSize(s.canvas()).evalResize(s.canvas())
-                .batchSize(s.batchSize()).augment(TrainingSettings.Augment.FLIP).checkpointDir(dir.resolve(folder))
+        return b.numClasses(data.classes().size()).inputSize(s.canvas()).evalResize(data.evalResize())
+                .batchSize(s.batchSize()).augment(data.augment()).checkpointDir(dir.resolve(folder))
                 .seed(s.seed()).workers(s.workers()).progress(s.progress()).resume(true);
     }
 

@@ -24,11 +24,20 @@ final class HtmlReport {
                 .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;")
                 .append("text-align:right}th:first-child,td:first-child{text-align:left}img{max-width:100%}")
                 .append(".bad{color:#b00020}</style></head><body>");
-        html.append("<h1>AnchorNet on Cluttered Fashion-MNIST</h1>");
-        html.append(String.format(Locale.ROOT, "<p>%s, %d training / %d validation / %d test canvases of %d px;"
-                + " %d seed%s (%s); %s.</p>", first.settings().arch(), first.settings().trainSize(),
-                first.settings().valSize(), first.settings().testSize(), first.settings().canvas(), runs.size(),
-                runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
+        if (first.settings().data() == null) {
+            html.append("<h1>AnchorNet on Cluttered Fashion-MNIST</h1>");
+            html.append(String.format(Locale.ROOT, "<p>%s, %d training / %d validation / %d test canvases of %d px;"
+                    + " %d seed%s (%s); %s.</p>", first.settings().arch(), first.settings().trainSize(),
+                    first.settings().valSize(), first.settings().testSize(), first.settings().canvas(), runs.size(),
+                    runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
+        } else {
+            com.google.gson.JsonObject d = first.data();
+            html.append("<h1>AnchorNet on ").append(esc(first.settings().data())).append("</h1>");
+            html.append(String.format(Locale.ROOT, "<p>%s at %d px, %s training / %s validation images; test figures"
+                    + " scored on %s; %d seed%s (%s); %s.</p>", first.settings().arch(), first.settings().canvas(),
+                    d.get("train").getAsString(), d.get("val").getAsString(), esc(d.get("test_source").getAsString()),
+                    runs.size(), runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
+        }
         html.append(String.format(Locale.ROOT, "<p>Thresholds fit on validation under %.3f G (%.0f%% of the"
                 + " baseline's multiply-adds), scored on the test canvases. Every downstream network starts from the"
                 + " same pretraining and is fine-tuned with the same recipe at its own input; %s.</p>",

@@ -247,10 +247,10 @@ public final class EarlyExitEngine {
             } else {
                 if (proposals == null) {
                     proposals = propose(store, done.images);
-                    recordProposals(proposals, done.traces);
+                    Trace.recordProposals(proposals, done.traces);
                 }
                 NDArray patchLogits = patch(store, done.images, proposals, stage - 1);
-                recordWindowOutcomes(patchLogits, done.traces);
+                Trace.recordWindowOutcomes(patchLogits, done.traces);
                 logits = done.logits.add(patchLogits);
                 calls.addAndGet(stage, done.size());
             }
@@ -315,7 +315,7 @@ public final class EarlyExitEngine {
 
     /** Stage 1 on every image: the glance network on the whole image resized to the patch size. */
     private NDArray glance(ParameterStore store, NDArray images) {
-        NDArray logits = chunked(images, (part, from) -> infer(glanceNetwork, store, Glance.resize(part, patchSize)));
+        NDArray logits = chunked(images, (part, from) -> glanceNetwork.infer(store, Glance.resize(part, patchSize)));
         calls.addAndGet(0, images.getShape().get(0));
         return logits;
     }
@@ -335,40 +335,8 @@ public final class EarlyExitEngine {
     /** The patch network's logits on window {@code rank} of every image still in. */
     private NDArray patch(ParameterStore store, NDArray images, Proposals proposals, int rank) {
         List<List<Window>> windows = proposals.windows();
-        return chunked(images, (part, from) -> infer(patchNetwork, store, PatchCropper.cropRank(part,
+        return chunked(images, (part, from) -> patchNetwork.infer(store, PatchCropper.cropRank(part,
                 windows.subList(from, from + (int) part.getShape().get(0)), rank)));
-    }
-
-    /**
-     * A stage network's logits. On the CPU a lone image runs as a pair: PyTorch sends the 3×3 convolutions of a
-     * one-image batch whose input holds at most 20,480 values (ResNet's last two stages at 95 px) to its im2col
-     * path, which took 24 of ResNet-18's 28 ms per 95 px image; as a pair every layer takes oneDNN and both cost
-     * less than the lone image did (docs/benchmarks.md, "One image at a time"). That is what a server at low load
-     * and the last survivors of a batch run.
-     */
-    static NDArray infer(TorchModule network, ParameterStore store, NDArray input) {
-        if (input.getShape().get(0) != 1 || input.getDevice().isGpu()) {
-            return network.forward(store, new NDList(input), false).singletonOrThrow();
-        }
-        try (NDArray pair = input.repeat(0, 2);
-                NDArray both = network.forward(store, new NDList(pair), false).singletonOrThrow()) {
-            return both.get(new NDIndex("0:1"));
-        }
-    }
-
-    private static void recordProposals(Proposals proposals, List<Trace> traces) {
-        for (int k = 0; k < traces.size(); k++) {
-            Trace t = traces.get(k);
-            t.windows = proposals.windows().get(k);
-            t.cam = proposals.hasCams() ? proposals.cams().get(k) : null;
-        }
-    }
-
-    private static void recordWindowOutcomes(NDArray patchLogits, List<Trace> traces) {
-        Readout r = Readout.of(patchLogits);
-        for (int k = 0; k < traces.size(); k++) {
-            traces.get(k).windowOutcomes.add(r.outcome(k));
-        }
     }
 
     /**

@@ -79,6 +79,20 @@ public final class StateDictMapper {
     }
 
     /**
+     * Loads the weights a network is fine-tuned from: every parameter must fit by key and shape, except a classifier
+     * of another class count (ImageNet's 1,000 for a tree's 3), which is left as initialized.
+     */
+    public static long loadFineTuneStart(TorchModule network, Map<String, TorchTensor> stateDict) {
+        Map<String, Parameter> params = parameters(network);
+        return load(network, stateDict, key -> {
+            Parameter p = params.get(key);
+            TorchTensor t = stateDict.get(key);
+            return network.isHeadParameter(key) && p != null && t != null
+                    && !java.util.Arrays.equals(t.shape(), p.getArray().getShape().getShape());
+        });
+    }
+
+    /**
      * Copies a state dict into an initialized network. Every parameter must be present with its exact shape and no
      * key may be left over, except those {@code skip} accepts (e.g. a classifier being replaced); otherwise nothing
      * is changed and the exception lists the missing, unexpected and mis-shaped keys.

@@ -107,15 +107,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private void loadPretrained(Path file) throws IOException {
-        var state = StateDicts.load(file);
-        var params = StateDictMapper.parameters(network);
-        // Fine-tuning to another number of classes: the classifier is replaced, everything else must fit.
-        StateDictMapper.load(network, state, key -> {
-            var p = params.get(key);
-            var t = state.get(key);
-            return network.isHeadParameter(key) && p != null && t != null
-                    && !java.util.Arrays.equals(t.shape(), p.getArray().getShape().getShape());
-        });
+        StateDictMapper.loadFineTuneStart(network, StateDicts.load(file));
         log.println("loaded " + file);
     }
 
@@ -223,7 +215,8 @@ public final class TrainingRun implements AutoCloseable {
         long seen = 0;
         int batches = 0;
         long t0 = System.nanoTime();
-        try (ProgressBar bar = progressBar("epoch " + (epoch + 1) + "/" + settings.epochs(), total)) {
+        try (ProgressBar bar = Progress.bar("epoch " + (epoch + 1) + "/" + settings.epochs(), total,
+                settings.progress())) {
             for (BatchLoader.Batch batch : loader.epoch(settings.seed(), epoch, true)) {
                 if (batches == total) {
                     break;
@@ -390,10 +383,6 @@ public final class TrainingRun implements AutoCloseable {
             }
             default -> x;
         };
-    }
-
-    private ProgressBar progressBar(String task, int total) {
-        return Progress.bar(task, total, settings.progress());
     }
 
     @Override

@@ -356,7 +356,7 @@ class CascadePackageTest {
                 if (path.equals(target.toAbsolutePath())) {
                     steps.add(step);
                     Path snapshot = tmp.resolve("killed-" + exchange + "-" + step);
-                    copyTree(target.getParent(), snapshot);
+                    org.anchornet.testing.Folders.copyTree(target.getParent(), snapshot);
                     if (step.equals("moved-aside")) {
                         // the fallback's gap: nothing at the target until the next write restores it
                         assertFalse(Files.exists(snapshot.resolve("cascade")));
@@ -386,21 +386,6 @@ class CascadePackageTest {
         assertFalse(Files.exists(abandoned), "a dead writer's temporary is removed");
         assertTrue(Files.exists(live), "a running writer's temporary is kept");
         Files.delete(live);
-    }
-
-    private static void copyTree(Path from, Path to) {
-        try (var walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test

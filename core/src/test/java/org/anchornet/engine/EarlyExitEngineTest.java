@@ -140,7 +140,7 @@ class EarlyExitEngineTest {
             NDArray small = Glance.resize(batch(m), 95);
             float[] inBatch = glance.forward(store, new NDList(small), false).singletonOrThrow().get("5:6")
                     .toFloatArray();
-            NDArray alone = EarlyExitEngine.infer(glance, store, small.get("5:6"));
+            NDArray alone = glance.infer(store, small.get("5:6"));
             assertEquals(new Shape(1, 10), alone.getShape());
             assertArrayEquals(inBatch, alone.toFloatArray(), 1e-4f);
         }

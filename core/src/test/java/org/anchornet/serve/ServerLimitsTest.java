@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.anchornet.engine.Cascade;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,26 +41,21 @@ class ServerLimitsTest {
     private static final long MOST_SENT = LIMIT + (48L << 20);
 
     @TempDir static Path tmp;
-    static Cascade cascade;
+    static ServeTesting.Limited running;
     static CascadeServer server;
     static byte[] goodImage;
 
     @BeforeAll
     static void start() throws Exception {
-        Path pkg = CascadeServerTest.makePackage(tmp);
-        goodImage = Files.readAllBytes(CascadeServerTest.canvases(tmp, 1).get(0));
-        cascade = Cascade.load(pkg);
-        server = CascadeServer.start(cascade, null, 1_000_000_000L, new CascadeServer.Settings("127.0.0.1", 0,
-                new RequestBatcher.Options(4, 5, 64), LIMIT, 60_000, IDLE_MILLIS));
+        running = ServeTesting.startLimited(tmp, LIMIT, IDLE_MILLIS);
+        server = running.server();
+        goodImage = running.goodImage();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (cascade != null) {
-            cascade.close();
+        if (running != null) {
+            running.close();
         }
     }
 

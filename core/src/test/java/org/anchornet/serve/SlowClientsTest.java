@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.anchornet.engine.Cascade;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,26 +34,21 @@ class SlowClientsTest {
     private static final int TRICKLERS = 300;
 
     @TempDir static Path tmp;
-    static Cascade cascade;
+    static ServeTesting.Limited running;
     static CascadeServer server;
     static byte[] goodImage;
 
     @BeforeAll
     static void start() throws Exception {
-        Path pkg = CascadeServerTest.makePackage(tmp);
-        goodImage = Files.readAllBytes(CascadeServerTest.canvases(tmp, 1).get(0));
-        cascade = Cascade.load(pkg);
-        server = CascadeServer.start(cascade, null, 1_000_000_000L, new CascadeServer.Settings("127.0.0.1", 0,
-                new RequestBatcher.Options(4, 5, 64), 1 << 20, 60_000, IDLE_MILLIS));
+        running = ServeTesting.startLimited(tmp, 1 << 20, IDLE_MILLIS);
+        server = running.server();
+        goodImage = running.goodImage();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (cascade != null) {
-            cascade.close();
+        if (running != null) {
+            running.close();
         }
     }
 
