@@ -170,7 +170,7 @@ public record DemoSettings(
      * which led the paper's on every converged seed measured (README, "Patch training aimed at the stages"); a budget
      * of 43% of the baseline, issue 22's 45% target less the same two points of room for validation-to-test drift that
      * the standard preset leaves under its 50% goal (converged seed 2's fit moved 1.1–1.4 points between its 1,000
-     * validation and 2,000 test canvases). About two and a half hours per seed on two cores.
+     * validation and 2,000 test canvases). About 2.3 hours per seed on two cores.
      */
     public static Builder converged() {
         return new Builder().valSize(1000).testSize(2000).budgetFraction(0.43)
@@ -179,7 +179,7 @@ public record DemoSettings(
                 .patchRecipe(PatchRecipe.STAGES_CROSS_FIT);
     }
 
-    /** Every step at toy sizes, one epoch each: a smoke run in about a minute. */
+    /** Every step at toy sizes, one epoch each: a smoke run in about two minutes. */
     public static Builder quick() {
         return new Builder().trainSize(192).valSize(96).testSize(96).pretrain(Recipe.cosine(1, 0.05))
                 .anchorNet(Recipe.cosine(1, 0.05)).fineTune(Recipe.cosine(1, 0.01)).resolutions(List.of(160))
