@@ -21,32 +21,43 @@ import org.anchornet.report.Figures;
 final class DemoFigures {
     private DemoFigures() {}
 
+    /** Images in the gallery, half answered right and half wrong where the first test images allow. */
+    private static final int SHOWN = 8;
+    /** Test images looked through to find them. */
+    private static final int LOOKED_AT = 32;
+
     /**
-     * The first test canvases with every window AnchorNet proposes and the prediction after each stage up to the one
-     * the cascade's thresholds let it leave at (all stages are computed once, and the exit rule applied to them), and
+     * A gallery of test images, right and wrong answers both (up to half each, from the first {@value #LOOKED_AT}
+     * readable ones), with every window AnchorNet proposes and the prediction after each stage up to the one the
+     * cascade's thresholds let it leave at (all stages are computed once, and the exit rule applied to them), and
      * their class activation maps.
      */
     static void examples(Cascade cascade, ImageDataset test, Path out) throws IOException {
-        List<RgbImage> raw = new ArrayList<>();
-        List<RgbImage> images = new ArrayList<>(); // as the networks see them: windows are drawn in these coordinates
+        // kept as the networks see them, not as decoded: 32 photos of 12 MP would take a gigabyte
+        List<float[]> tensors = new ArrayList<>();
+        List<RgbImage> seen = new ArrayList<>(); // windows are drawn in these coordinates
         List<Integer> truth = new ArrayList<>();
-        for (int i = 0; i < test.size() && images.size() < 8; i++) {
+        for (int i = 0; i < test.size() && seen.size() < LOOKED_AT; i++) {
             try {
                 ImageDataset.Sample sample = test.load(i);
-                images.add(cascade.config().evaluationImage(sample.image()));
-                raw.add(sample.image());
+                tensors.add(cascade.preprocess(sample.image()));
+                seen.add(cascade.config().evaluationImage(sample.image()));
                 truth.add(sample.label());
             } catch (ImageDecoder.BadImageException | Transforms.ImageTooLargeException damaged) {
-                // counted where the images are scored; the figure shows the next ones
+                // counted where the images are scored; the gallery shows the next ones
             }
         }
-        int count = images.size();
         List<String> classes = cascade.config().classes();
-        List<Prediction> every = cascade.trace(cascade.pack(raw));
+        List<Prediction> every = cascade.trace(org.anchornet.data.ImageBatch.pack(tensors,
+                cascade.config().inputSize()));
         ExitThresholds thresholds = cascade.config().exitThresholds();
-        List<Figures.Annotated> annotated = new ArrayList<>();
-        List<float[]> cams = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        List<Figures.Annotated> right = new ArrayList<>();
+        List<Figures.Annotated> wrong = new ArrayList<>();
+        List<float[]> rightCams = new ArrayList<>();
+        List<float[]> wrongCams = new ArrayList<>();
+        List<RgbImage> rightImages = new ArrayList<>();
+        List<RgbImage> wrongImages = new ArrayList<>();
+        for (int i = 0; i < seen.size(); i++) {
             Prediction p = every.get(i);
             int exit = ExitRule.exitStage(j -> p.stages().get(j).confidence(), thresholds);
             int answer = ExitRule.answerStage(j -> p.stages().get(j).confidence(), exit, thresholds.answer());
@@ -54,10 +65,21 @@ final class DemoFigures {
             for (int j = 0; j <= exit; j++) {
                 labels.add(classes.get(p.stages().get(j).predicted()));
             }
-            annotated.add(new Figures.Annotated(images.get(i), p.windows(), labels, "truth: "
-                    + classes.get(truth.get(i)), p.stages().get(answer).predicted() == truth.get(i)));
-            cams.add(p.cam());
+            boolean ok = p.stages().get(answer).predicted() == truth.get(i);
+            RgbImage shown = seen.get(i);
+            (ok ? right : wrong).add(new Figures.Annotated(shown, p.windows(), labels, "truth: "
+                    + classes.get(truth.get(i)), ok));
+            (ok ? rightCams : wrongCams).add(p.cam());
+            (ok ? rightImages : wrongImages).add(shown);
         }
+        int rights = Math.min(right.size(), Math.max(SHOWN / 2, SHOWN - wrong.size()));
+        int wrongs = Math.min(wrong.size(), SHOWN - rights);
+        List<Figures.Annotated> annotated = new ArrayList<>(right.subList(0, rights));
+        annotated.addAll(wrong.subList(0, wrongs));
+        List<float[]> cams = new ArrayList<>(rightCams.subList(0, rights));
+        cams.addAll(wrongCams.subList(0, wrongs));
+        List<RgbImage> images = new ArrayList<>(rightImages.subList(0, rights));
+        images.addAll(wrongImages.subList(0, wrongs));
         Figures.savePng(Figures.windowsGrid(annotated, 4), out.resolve("examples.png"));
         int cells = (int) Math.round(Math.sqrt(cams.get(0).length));
         Figures.savePng(Figures.camGrid(images, cams, cells, cascade.config().stride(), cascade.config().patchSize(),

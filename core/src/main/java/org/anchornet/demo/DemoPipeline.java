@@ -31,6 +31,7 @@ import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.TablePair;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.io.AtomicFiles;
+import org.anchornet.report.ClassReport;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
 import org.anchornet.train.TrainingSettings;
@@ -166,6 +167,13 @@ public final class DemoPipeline {
                         tables.get("anchornet").validation())), Map.of(
                 CascadeNetwork.ANCHORNET, nets.anchorNet(), CascadeNetwork.GLANCE, nets.glance(),
                 CascadeNetwork.PATCH, nets.patch()));
+
+        ClassReport classes = ClassReport.of(tables.get("anchornet").test(), ThresholdFitting.stored(chosen),
+                data.classes());
+        if (classes != null) {
+            classes.write(out);
+            AtomicFiles.writeString(out.resolve(HtmlReport.CLASSES_FRAGMENT), classes.html());
+        }
 
         announce("drawing windows, per-stage predictions and class activation maps");
         try (Cascade cascade = Cascade.load(packageDir)) {

@@ -13,6 +13,9 @@ import org.anchornet.io.AtomicFiles;
  * the measured speed, and links to the raw numbers.
  */
 final class HtmlReport {
+    /** The class-by-class section of one run ({@link org.anchornet.report.ClassReport#html}), kept beside it. */
+    static final String CLASSES_FRAGMENT = "classes.html";
+
     private HtmlReport() {}
 
     static void write(Path dir, List<DemoSummary> runs) throws IOException {
@@ -72,9 +75,14 @@ final class HtmlReport {
                 + " deviation over seeds" : "").append(".</p><img src=\"frontier.png\" alt=\"frontier\">");
         if (runs.size() == 1) {
             html.append("<h2>Where test canvases leave</h2><img src=\"exits.png\" alt=\"exits\">");
-            html.append("<h2>Examples</h2><p>Every window AnchorNet proposes, numbered; the prediction after each"
-                    + " stage up to the one the canvas left at.</p><img src=\"examples.png\" alt=\"examples\">");
+            html.append("<h2>Examples</h2><p>Test images answered right, then wrong: every window AnchorNet"
+                    + " proposes, numbered; the prediction after each stage up to the one the image left at.</p>"
+                    + "<img src=\"examples.png\" alt=\"examples\">");
             html.append("<h2>Class activation maps</h2><img src=\"cams.png\" alt=\"cams\">");
+            Path classes = dir.resolve(CLASSES_FRAGMENT);
+            if (Files.exists(classes)) {
+                html.append(Files.readString(classes));
+            }
         }
         html.append(benchSection(runs));
         html.append("<h2>Raw numbers</h2><p><a href=\"summary.json\">summary.json</a>, <a href=\"frontier.csv\">"
@@ -142,6 +150,6 @@ final class HtmlReport {
     }
 
     private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return org.anchornet.report.Html.escape(s);
     }
 }

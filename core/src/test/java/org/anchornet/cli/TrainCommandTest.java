@@ -86,7 +86,23 @@ class TrainCommandTest {
         assertEquals(37, data.get("train").getAsInt(), "37 image files in train/: litter ignored, the damaged one listed");
         assertEquals(9, data.get("val").getAsInt());
         assertEquals(9, data.get("test").getAsInt());
-        assertTrue(Files.readString(out.resolve("report.html")).contains("AnchorNet on " + tree));
+        String report = Files.readString(out.resolve("report.html"));
+        assertTrue(report.contains("AnchorNet on " + tree), report);
+        assertTrue(report.contains("Class by class") && report.contains("<td>dog face</td>"), report);
+        // the confusion matrix counts every test image once, under its true class
+        List<String> confusion = Files.readAllLines(out.resolve("confusion.csv"));
+        assertEquals(1 + CLASSES.size(), confusion.size(), String.join("\n", confusion));
+        int counted = 0;
+        for (String row : confusion.subList(1, confusion.size())) {
+            String[] cells = row.split(",");
+            for (int c = 1; c < cells.length; c++) {
+                counted += Integer.parseInt(cells[c]);
+            }
+        }
+        assertEquals(9, counted);
+        List<String> perClass = Files.readAllLines(out.resolve("per_class.csv"));
+        assertEquals("class,test_images,top1", perClass.get(0));
+        assertTrue(perClass.get(1).startsWith("café,3,"), perClass.get(1));
 
         JsonObject config = JsonParser.parseString(Files.readString(out.resolve("cascade/cascade.json")))
                 .getAsJsonObject();

@@ -43,7 +43,8 @@ class DemoPipelineTest {
                 "throughput.png", "exits.png", "examples.png", "cams.png", "tables/anchornet_val.pth",
                 "tables/anchornet_test.pth", "tables/random_test.pth", "tables/centre_test.pth", "bench.json",
                 "bench.log", "checkpoints/full/best.pth", "checkpoints/pretrained/best.pth",
-                "checkpoints/resized-112/best.pth", "checkpoints/patch/train_log.csv", "cascade/cascade.json")) {
+                "checkpoints/resized-112/best.pth", "checkpoints/patch/train_log.csv", "cascade/cascade.json",
+                "per_class.csv", "confusion.csv")) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
         String html = Files.readString(out.resolve("report.html"));
