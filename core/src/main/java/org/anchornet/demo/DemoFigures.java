@@ -114,7 +114,8 @@ final class DemoFigures {
                         s.settings().seed(), r.gmacs(), r.testTop1()));
             }
         }
-        Charts.save(Charts.xy("Cluttered Fashion-MNIST test set: accuracy vs multiply-adds",
+        Charts.save(Charts.xy((runs.get(0).settings().data() == null ? "Cluttered Fashion-MNIST test set"
+                : "Test set") + ": accuracy vs multiply-adds",
                 "mean multiply-adds per image (G)", "top-1 accuracy (%)", series), out, "frontier", 900, 560);
         AtomicFiles.writeString(out.resolve("frontier.csv"), csv.toString());
         if (runs.size() == 1) {
@@ -130,9 +131,9 @@ final class DemoFigures {
             stages.add(j == 0 ? "glance" : "window " + j);
             values[j] = exits[j];
         }
-        Charts.save(Figures.bars("Where test canvases leave", "images", stages, values), out, "exits", 640, 420);
+        Charts.save(Figures.bars("Where test images leave", "images", stages, values), out, "exits", 640, 420);
         if (s.bench() != null) {
-            Charts.save(Figures.bars(String.format(Locale.ROOT, "Measured throughput (%d test canvases, batch %d,"
+            Charts.save(Figures.bars(String.format(Locale.ROOT, "Measured throughput (%d test images, batch %d,"
                     + " fresh process)", s.bench().images(), s.bench().batchSize()), "images / s",
                     List.of("early exit (AnchorNet)", "full resolution"),
                     new double[] {s.bench().engineImagesPerSecond(), s.bench().baselineImagesPerSecond()}), out,

@@ -42,7 +42,7 @@ final class HtmlReport {
                     runs.size(), runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
         }
         html.append(String.format(Locale.ROOT, "<p>Thresholds fit on validation under %.3f G (%.0f%% of the"
-                + " baseline's multiply-adds), scored on the test canvases. Every downstream network starts from the"
+                + " baseline's multiply-adds), scored on the test images. Every downstream network starts from the"
                 + " same pretraining and is fine-tuned with the same recipe at its own input; %s.</p>",
                 first.budgetGmacs(), 100 * first.settings().budgetFraction(),
                 switch (first.settings().patchRecipe()) {
@@ -74,7 +74,7 @@ final class HtmlReport {
                 + " fine-tuned and tested at smaller inputs)").append(runs.size() > 1 ? "; bars: ± one standard"
                 + " deviation over seeds" : "").append(".</p><img src=\"frontier.png\" alt=\"frontier\">");
         if (runs.size() == 1) {
-            html.append("<h2>Where test canvases leave</h2><img src=\"exits.png\" alt=\"exits\">");
+            html.append("<h2>Where test images leave</h2><img src=\"exits.png\" alt=\"exits\">");
             html.append("<h2>Examples</h2><p>Test images answered right, then wrong: every window AnchorNet"
                     + " proposes, numbered; the prediction after each stage up to the one the image left at.</p>"
                     + "<img src=\"examples.png\" alt=\"examples\">");
@@ -124,7 +124,7 @@ final class HtmlReport {
         Headline.Stat speedup = Headline.Stat.of(timed, s -> s.bench().speedup());
         Headline.Stat ratio = Headline.Stat.of(timed, s -> s.bench().multiplyAddRatio());
         return String.format(Locale.ROOT, "<h2>Measured speed</h2><p>The early-exit engine and the full-resolution"
-                + " network on the same %d test canvases, batch %d, in a fresh process on %s: %s against %s"
+                + " network on the same %d test images, batch %d, in a fresh process on %s: %s against %s"
                 + " images/s, a speedup of %s× (%s× by multiply-adds). Command: <code>bench.log</code>.</p>%s",
                 timed.get(0).bench().images(), timed.get(0).bench().batchSize(), esc(timed.get(0).cpu()),
                 stat(engine, 1), stat(base, 1), stat(speedup, 2), stat(ratio, 2),
