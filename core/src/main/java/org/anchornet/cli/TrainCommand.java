@@ -42,6 +42,10 @@ final class TrainCommand implements Callable<Integer> {
             + " checkpoint; a classifier of another class count is replaced.")
     Path pretrained;
 
+    @Option(names = "--pretrained-anchornet", description = "Weights AnchorNet starts from (e.g. the reference's"
+            + " ImageNet AnchorNet); a classifier of another class count is replaced.")
+    Path pretrainedAnchorNet;
+
     @Override
     public Integer call() throws Exception {
         DemoSettings.Builder d = pipeline.settings(out).data(data.toString());
@@ -51,6 +55,12 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--pretrained " + pretrained + ": no such file");
             }
             d.pretrained(pretrained.toAbsolutePath().toString());
+        }
+        if (pretrainedAnchorNet != null) {
+            if (!Files.isRegularFile(pretrainedAnchorNet)) {
+                throw new IllegalArgumentException("--pretrained-anchornet " + pretrainedAnchorNet + ": no such file");
+            }
+            d.pretrainedAnchorNet(pretrainedAnchorNet.toAbsolutePath().toString());
         }
         pipeline.run(d.build(), spec.commandLine().getOut());
         return 0;

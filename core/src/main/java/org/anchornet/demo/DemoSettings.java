@@ -50,7 +50,8 @@ public record DemoSettings(
         @SerializedName("patch_extra_patience") int patchExtraPatience,
         String fit,
         String data,
-        String pretrained) {
+        String pretrained,
+        @SerializedName("pretrained_anchornet") String pretrainedAnchorNet) {
 
     /**
      * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
@@ -192,7 +193,8 @@ public record DemoSettings(
                 .bnRecalibrationBatches(bnRecalibrationBatches).resolutions(resolutions).topK(topK).iou(iou)
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
                 .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe)
-                .patchExtraPatience(patchExtraPatience).fit(fit).data(data).pretrained(pretrained);
+                .patchExtraPatience(patchExtraPatience).fit(fit).data(data).pretrained(pretrained)
+                .pretrainedAnchorNet(pretrainedAnchorNet);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -224,6 +226,7 @@ public record DemoSettings(
         private String fit = ThresholdFitter.Method.CROSS_VALIDATED.key();
         private String data;
         private String pretrained;
+        private String pretrainedAnchorNet;
 
         private Builder() {}
 
@@ -257,6 +260,8 @@ public record DemoSettings(
         public Builder data(String v) { data = v; return this; }
         /** Weights every downstream network starts from instead of pretraining (a torchvision state dict). */
         public Builder pretrained(String v) { pretrained = v; return this; }
+        /** Weights AnchorNet starts from instead of its own initialization (e.g. the reference's ImageNet ones). */
+        public Builder pretrainedAnchorNet(String v) { pretrainedAnchorNet = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
@@ -264,7 +269,7 @@ public record DemoSettings(
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
                     testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience, fit, data,
-                    pretrained);
+                    pretrained, pretrainedAnchorNet);
         }
     }
 }

@@ -55,7 +55,7 @@ final class DemoTraining {
         if (s.pretrained() != null) {
             pretrained = Path.of(s.pretrained()); // every downstream network starts from it; its head is replaced
             steps.announce("starting every downstream network from " + pretrained + " (no pretraining)");
-            checkStart(pretrained);
+            checkStart(s.arch(), pretrained, "--pretrained");
         } else if (s.pretrain().epochs() > 0) {
             boolean full = s.pretrainSide() == s.canvas();
             steps.announce("pretraining " + s.arch() + " from scratch on whole images at " + s.pretrainSide()
@@ -63,8 +63,13 @@ final class DemoTraining {
             pretrained = fit(downstream(full ? TrainingSettings.Mode.FULL : TrainingSettings.Mode.RESIZED,
                     s.pretrain(), null).patchSize(full ? glanceSize() : s.pretrainSide()), "pretrained");
         }
-        steps.announce("training AnchorNet");
-        Path anchor = fit(recipe(TrainingSettings.anchorNetDefaults(), s.anchorNet()), "anchornet");
+        Path anchorStart = s.pretrainedAnchorNet() == null ? null : Path.of(s.pretrainedAnchorNet());
+        if (anchorStart != null) {
+            checkStart(org.anchornet.model.Architectures.ANCHORNET, anchorStart, "--pretrained-anchornet");
+        }
+        steps.announce("training AnchorNet" + (anchorStart != null ? " from " + anchorStart : ""));
+        Path anchor = fit(recipe(TrainingSettings.anchorNetDefaults(), s.anchorNet()).pretrained(anchorStart),
+                "anchornet");
         steps.announce("fine-tuning the glance network (whole canvas resized to " + glanceSize() + " px)");
         Path glance = fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained).patchSize(glanceSize()),
                 "glance");
@@ -113,12 +118,12 @@ final class DemoTraining {
     }
 
     /** Refuses, before anything trains, weights that do not fit the architecture (keys, shapes; not the head). */
-    private void checkStart(Path weights) throws IOException {
+    private void checkStart(String arch, Path weights, String option) throws IOException {
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-            org.anchornet.model.StateDictMapper.loadFineTuneStart(org.anchornet.model.Architectures.get(s.arch())
+            org.anchornet.model.StateDictMapper.loadFineTuneStart(org.anchornet.model.Architectures.get(arch)
                     .create(manager, data.classes().size(), 0), org.anchornet.torchio.StateDicts.load(weights));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--pretrained " + weights + " does not fit " + s.arch() + ": "
+            throw new IllegalArgumentException(option + " " + weights + " does not fit " + arch + ": "
                     + e.getMessage(), e);
         }
     }

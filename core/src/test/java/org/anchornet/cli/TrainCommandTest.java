@@ -72,11 +72,12 @@ class TrainCommandTest {
         CliTest.Run r = CliTest.run("train", "--data", tree.toString(), "--out", out.toString(), "--quick",
                 "--quiet", "--arch", "mobilenet_v3_large", "--input-size", "128", "--resolutions", "112",
                 "--pretrained", Fixtures.file("mobilenet_v3_large_state.pth").toString(), "--workers", "1",
-                "--budget-fraction", "0.9");
+                "--budget-fraction", "0.9", "--pretrained-anchornet", Fixtures.file("anchornet_state.pth").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         String log = r.out();
         assertTrue(log.contains("every 2nd image of val/ held out (9 images"), log);
         assertTrue(log.contains("no pretraining"), log);
+        assertTrue(log.contains("training AnchorNet from ") && log.contains("anchornet_state.pth"), log);
         assertTrue(log.contains("damaged.jpg"), "the damaged image is named:\n" + log);
         assertFalse(log.contains("pretraining mobilenet_v3_large from scratch"), log);
 
