@@ -219,7 +219,9 @@ public final class DemoPipeline {
                     continue; // the fit changes no network: a run may be refit ({@link #finishedRun} redoes it)
                 }
                 JsonElement a = mine.get(key);
-                JsonElement b = theirs.has(key) ? theirs.get(key) : SETTINGS_BEFORE_THEY_EXISTED.get(key);
+                // a setting added since the folder was made is what those runs did: its listed value, else null
+                JsonElement b = theirs.has(key) ? theirs.get(key)
+                        : SETTINGS_BEFORE_THEY_EXISTED.getOrDefault(key, com.google.gson.JsonNull.INSTANCE);
                 if (!a.equals(b)) {
                     throw new IllegalArgumentException(out + " holds a demo run with other settings (" + key + ": "
                             + b + " there, " + a + " now); give another output folder, or start over");

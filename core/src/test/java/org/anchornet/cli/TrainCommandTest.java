@@ -80,6 +80,8 @@ class TrainCommandTest {
         assertTrue(log.contains("training AnchorNet from ") && log.contains("anchornet_state.pth"), log);
         assertTrue(log.contains("damaged.jpg"), "the damaged image is named:\n" + log);
         assertFalse(log.contains("pretraining mobilenet_v3_large from scratch"), log);
+        assertTrue(log.contains("summary (test images):") && log.contains("early exit, AnchorNet's windows")
+                && log.contains("cascade: " + out.resolve("cascade")), "a summary ends the log:\n" + log);
 
         JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
         JsonObject data = summary.getAsJsonObject("data");
