@@ -50,19 +50,20 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DemoSettings.Builder d = pipeline.settings(out).data(data.toString());
         Optional.ofNullable(inputSize).ifPresent(d::canvas);
-        if (pretrained != null) {
-            if (!Files.isRegularFile(pretrained)) {
-                throw new IllegalArgumentException("--pretrained " + pretrained + ": no such file");
-            }
-            d.pretrained(pretrained.toAbsolutePath().toString());
-        }
-        if (pretrainedAnchorNet != null) {
-            if (!Files.isRegularFile(pretrainedAnchorNet)) {
-                throw new IllegalArgumentException("--pretrained-anchornet " + pretrainedAnchorNet + ": no such file");
-            }
-            d.pretrainedAnchorNet(pretrainedAnchorNet.toAbsolutePath().toString());
-        }
+        d.pretrained(weights(pretrained, "--pretrained"));
+        d.pretrainedAnchorNet(weights(pretrainedAnchorNet, "--pretrained-anchornet"));
         pipeline.run(d.build(), spec.commandLine().getOut());
         return 0;
+    }
+
+    /** A weight file's absolute path as the settings record it, or null when the option is not given. */
+    private static String weights(Path file, String option) {
+        if (file == null) {
+            return null;
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        return file.toAbsolutePath().toString();
     }
 }

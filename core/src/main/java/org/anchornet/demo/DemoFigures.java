@@ -40,8 +40,9 @@ final class DemoFigures {
         for (int i = 0; i < test.size() && seen.size() < LOOKED_AT; i++) {
             try {
                 ImageDataset.Sample sample = test.load(i);
-                tensors.add(cascade.preprocess(sample.image()));
-                seen.add(cascade.config().evaluationImage(sample.image()));
+                RgbImage evaluated = cascade.config().evaluationImage(sample.image());
+                tensors.add(cascade.config().normalize(evaluated));
+                seen.add(evaluated);
                 truth.add(sample.label());
             } catch (ImageDecoder.BadImageException | Transforms.ImageTooLargeException damaged) {
                 // counted where the images are scored; the gallery shows the next ones

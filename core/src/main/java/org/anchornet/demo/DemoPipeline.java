@@ -146,8 +146,8 @@ public final class DemoPipeline {
         Map<String, DemoSummary.Method> methods = new LinkedHashMap<>();
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
+        ThresholdFitter.Method fit = ThresholdFitter.Method.parse(s.fit());
         for (String source : DemoTables.SOURCES) {
-            ThresholdFitter.Method fit = ThresholdFitter.Method.parse(s.fit());
             ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget, fit).policy();
             methods.put(source, DemoTables.method(tables.get(source), costs, policy));
             frontier.put(source, DemoTables.frontier(tables.get(source), costs, fit));

@@ -81,7 +81,12 @@ public final class Cascade implements AutoCloseable {
     private void requireFinite(TorchModule module, CascadeNetwork network) throws CascadeFormatException {
         for (var pair : module.getParameters()) {
             ai.djl.ndarray.NDArray a = pair.getValue().getArray();
-            if (a.getDataType().isFloating() && a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
+            boolean bad;
+            try (NDManager scope = manager.newSubManager()) { // the check's own arrays go with the scope
+                a.tempAttach(scope);
+                bad = a.getDataType().isFloating() && a.isNaN().logicalOr(a.isInfinite()).any().getBoolean();
+            }
+            if (bad) {
                 throw new CascadeFormatException(weightFiles.get(network) + ": the " + network.key() + " network's "
                         + pair.getKey() + " holds NaN or infinite values (a diverged or damaged checkpoint)");
             }

@@ -12,7 +12,6 @@ import org.anchornet.data.Transforms;
 import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
-import org.anchornet.io.StrictJson;
 import org.anchornet.localize.PatchProposer;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.model.Architectures;
@@ -156,7 +155,12 @@ public record CascadeConfig(
 
     /** The evaluation preprocessing: {@link #evaluationImage}, then ToTensor and Normalize(mean, std). */
     public float[] preprocess(RgbImage image) {
-        return Transforms.toNormalizedChw(evaluationImage(image), floats(mean), floats(std));
+        return normalize(evaluationImage(image));
+    }
+
+    /** ToTensor and Normalize(mean, std) of an image {@link #evaluationImage} already made. */
+    public float[] normalize(RgbImage evaluated) {
+        return Transforms.toNormalizedChw(evaluated, floats(mean), floats(std));
     }
 
     /** The same configuration with other thresholds and the fit that chose them. */
@@ -272,46 +276,6 @@ public record CascadeConfig(
         return this;
     }
 
-    /**
-     * Checks the JSON types of a configuration's fields before they are bound: Gson would read {@code "3"} into a
-     * number field, and a package whose settings disagree with its types must be refused, not coerced.
-     */
-    public static void checkJsonTypes(com.google.gson.JsonObject json) {
-        // integers are integer literals in range: Gson would truncate 2.9 to 2 and wrap 2^32 + 4 to 4
-        for (String field : List.of("format_version", "num_classes", "input_size", "eval_resize", "patch_size",
-                "stride", "topk", "last_stage")) {
-            com.google.gson.JsonElement v = json.get(field);
-            if (field.equals("last_stage") && (v == null || v.isJsonNull())) {
-                continue; // format 1 has none; check() says whether the format needs it
-            }
-            require(StrictJson.isInteger(v, Integer.MIN_VALUE, Integer.MAX_VALUE), field,
-                    "must be a JSON integer (no fraction, no quotes) within an int, got " + (v == null ? "nothing" : v));
-        }
-        for (String field : List.of("mean", "std", "iou_thresholds", "thresholds", "stage_costs")) {
-            com.google.gson.JsonElement v = json.get(field);
-            require(v != null && v.isJsonArray(), field, "must be a JSON array, got " + (v == null ? "nothing" : v));
-            for (com.google.gson.JsonElement e : v.getAsJsonArray()) {
-                boolean nullable = field.equals("thresholds");
-                require((nullable && e.isJsonNull()) || (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()),
-                        field, "each must be a JSON number" + (nullable ? " or null" : "") + ", got " + e);
-                require(!field.equals("stage_costs") || StrictJson.isInteger(e, 1, Long.MAX_VALUE), field,
-                        "each must be a positive JSON integer (multiply-adds), got " + e);
-            }
-        }
-        com.google.gson.JsonElement answer = json.get("answer");
-        require(answer == null || answer.isJsonNull() || (answer.isJsonPrimitive()
-                && answer.getAsJsonPrimitive().isString()), "answer", "must be a JSON string, got " + answer);
-        com.google.gson.JsonElement arch = json.get("arch");
-        require(arch != null && arch.isJsonPrimitive() && arch.getAsJsonPrimitive().isString(), "arch",
-                "must be a JSON string, got " + arch);
-        com.google.gson.JsonElement classes = json.get("classes");
-        require(classes != null && classes.isJsonArray(), "classes", "must be a JSON array of names");
-        for (com.google.gson.JsonElement e : classes.getAsJsonArray()) {
-            require(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(), "classes", "each must be a JSON"
-                    + " string, got " + e);
-        }
-    }
-
     private List<Long> countedCosts() {
         return StageCostCounter.countList(topK + 1, arch, patchSize, inputSize, numClasses);
     }
@@ -321,7 +285,7 @@ public record CascadeConfig(
                 && (!positive || v > 0)), field, "needs 3 " + (positive ? "positive " : "") + "numbers (R, G, B)");
     }
 
-    private static void require(boolean ok, String field, String problem) {
+    static void require(boolean ok, String field, String problem) {
         if (!ok) {
             throw new IllegalArgumentException("field '" + field + "': " + problem);
         }

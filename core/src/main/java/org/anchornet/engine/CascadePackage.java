@@ -254,7 +254,7 @@ public final class CascadePackage implements AutoCloseable {
             if (!tree.isJsonObject()) {
                 throw new CascadeFormatException(where + ": not a JSON object");
             }
-            CascadeConfig.checkJsonTypes(tree.getAsJsonObject());
+            CascadeJsonTypes.check(tree.getAsJsonObject());
             config = GSON.fromJson(tree, CascadeConfig.class);
             if (config == null) {
                 throw new CascadeFormatException(where + ": empty");

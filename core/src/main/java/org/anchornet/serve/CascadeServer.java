@@ -205,23 +205,6 @@ public final class CascadeServer implements AutoCloseable {
         });
     }
 
-    /** A client error with its status, shown as {@code {"status": "failed", "error": ...}}. */
-    static final class ApiError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final transient ServeMetrics.Outcome outcome;
-
-        ApiError(int status, String message) {
-            this(status, message, ServeMetrics.Outcome.BAD_REQUEST);
-        }
-
-        ApiError(int status, String message, ServeMetrics.Outcome outcome) {
-            super(message);
-            this.status = status;
-            this.outcome = outcome;
-        }
-    }
-
     private void fail(Context ctx, int status, String message, ServeMetrics.Outcome outcome) {
         if (outcome != null) {
             metrics.request(outcome);
@@ -233,32 +216,8 @@ public final class CascadeServer implements AutoCloseable {
             ctx.status(status).contentType("application/json").result(GSON.toJson(body));
             return;
         }
-        // A refused body may be unread, and Jetty reads and discards any rest, however long, before it lets the
-        // connection go. So the answer is sent here, then the connection is half-closed and closed a second later
-        // (a bounded lingering close: the client gets the answer before the socket goes).
-        try {
-            byte[] json = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
-            ctx.res().setStatus(status);
-            ctx.res().setContentType("application/json");
-            ctx.res().setHeader("Connection", "close");
-            ctx.res().setContentLength(json.length);
-            ctx.res().getOutputStream().write(json);
-            ctx.res().flushBuffer();
-            org.eclipse.jetty.io.EndPoint endPoint = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req())
-                    .getHttpChannel().getEndPoint();
-            endPoint.shutdownOutput();
-            LINGER.schedule((Runnable) endPoint::close, 1, TimeUnit.SECONDS);
-        } catch (IOException | RuntimeException e) {
-            ctx.status(status).contentType("application/json").result(GSON.toJson(body));
-        }
+        ClosingAnswer.send(ctx, status, GSON.toJson(body));
     }
-
-    private static final java.util.concurrent.ScheduledExecutorService LINGER =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "anchornet-linger");
-                t.setDaemon(true);
-                return t;
-            });
 
     private void predictions(Context ctx) throws Exception {
         checkBody(ctx);

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.util.Base64;
 import java.util.Locale;
 import org.anchornet.io.Messages;
-import org.anchornet.serve.CascadeServer.ApiError;
 import org.eclipse.jetty.server.MultiPartFormInputStream;
 
 /**
