@@ -309,7 +309,7 @@ class CascadeServerTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, RequestBodies.imageBytes(b64));
         for (String refused : List.of("HTTPS://example.com/a.png", "file:/etc/passwd", "data:image/png,abc",
                 "data:image/png;base64," + b64 + "*")) {
-            CascadeServer.ApiError e = org.junit.jupiter.api.Assertions.assertThrows(CascadeServer.ApiError.class,
+            ApiError e = org.junit.jupiter.api.Assertions.assertThrows(ApiError.class,
                     () -> RequestBodies.imageBytes(refused), refused);
             assertEquals(400, e.status, refused);
         }
