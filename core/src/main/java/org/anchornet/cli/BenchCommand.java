@@ -17,6 +17,7 @@ import org.anchornet.data.RgbImage;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.EngineBenchmark;
+import org.anchornet.engine.StageTimeReport;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.io.AtomicFiles;
@@ -68,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    /** Reading, decoding and preprocessing one image of the split, before either side's timing (null: none read). */
+    private Double decodeMs;
+
     /**
      * What is timed: a cascade (loaded, or of random networks when replaying a table), the baseline, the batches both
      * see, and the stage each image leaves at when replaying (null: the cascade's thresholds decide).
@@ -99,9 +103,17 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        print(spec.commandLine().getOut(), result);
+        PrintWriter out = spec.commandLine().getOut();
+        print(out, result);
+        com.google.gson.Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        com.google.gson.JsonObject figures = gson.toJsonTree(result).getAsJsonObject();
+        if (decodeMs != null) {
+            out.printf(Locale.ROOT, "reading and preprocessing (before both timings): %.2f ms/image%n", decodeMs);
+            figures.addProperty("decode_ms_per_image", decodeMs);
+        }
+        out.flush();
         if (json != null) {
-            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(result));
+            AtomicFiles.writeString(json, gson.toJson(figures));
         }
         return 0;
     }
@@ -115,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         // preprocessed as they are read (a folder of photos would not fit in memory decoded); damaged images and
         // images the cascade refuses are left out, as classify counts them
         List<float[]> readable = new ArrayList<>();
+        long start = System.nanoTime();
         for (int i = 0; i < source.size() && readable.size() < usable; i++) {
             try {
                 readable.add(c.preprocess(source.load(i).image()));
@@ -125,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         if (readable.isEmpty()) {
             throw new IllegalArgumentException("no readable image in the " + split + " split to time");
         }
+        decodeMs = (System.nanoTime() - start) / 1e6 / readable.size();
         List<NDArray> batches = new ArrayList<>();
         for (int b = 0; b < usable / batchSize; b++) {
             List<float[]> images = new ArrayList<>();
@@ -199,6 +213,35 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "images per stage:%s; AnchorNet ran on %d%n", calls, r.anchorCalls());
         out.printf(Locale.ROOT, "speedup %.2f× measured, %.2f× by multiply-adds: %.0f%% of the arithmetic saving became"
                 + " time%n", r.speedup(), r.multiplyAddRatio(), 100 * r.efficiency());
+        if (r.stageTimes() != null) {
+            printStageTimes(out, r.stageTimes());
+        }
         out.flush();
+    }
+
+    /** Where the engine's time went (its fastest pass): per stage, then by part. */
+    static void printStageTimes(PrintWriter out, StageTimeReport t) {
+        out.printf(Locale.ROOT, "where the time went (full network's forward: %.1f G multiply-adds/s):%n",
+                t.baselineMultiplyAddsPerSecond() / 1e9);
+        out.println("  stage  images  batches  mean batch  network ms/image  G multiply-adds/s (of full's)"
+                + "  around it ms/image");
+        for (StageTimeReport.Stage s : t.stages()) {
+            double around = s.prepareMs() + s.readoutMs() + s.carryMs()
+                    + (s.proposalMs() == null ? 0 : s.proposalMs());
+            out.printf(Locale.ROOT, "  %5d  %6d  %7d  %10.1f  %16.2f  %10.1f (%3.0f%%)  %17.2f%n", s.stage(), s.images(),
+                    s.batches(), s.meanBatchImages(), s.networkMs(), s.networkMultiplyAddsPerSecond() / 1e9,
+                    100 * s.networkShareOfBaseline(), around);
+            if (s.anchorNetMs() != null) {
+                out.printf(Locale.ROOT, "         AnchorNet before it: %.2f ms/image (%.1f G multiply-adds/s), window"
+                        + " proposal %.2f ms/image%n", s.anchorNetMs(),
+                        s.anchorNetMultiplyAddsPerSecond() == null ? 0 : s.anchorNetMultiplyAddsPerSecond() / 1e9,
+                        s.proposalMs());
+            }
+        }
+        StringBuilder parts = new StringBuilder();
+        t.secondsByPart().forEach((part, seconds) -> parts.append(String.format(Locale.ROOT, " %s %.0f%%,", part,
+                100 * seconds / t.engineSeconds())));
+        out.printf(Locale.ROOT, "  engine time by part:%s; outside the networks %.0f%%%n",
+                parts.substring(0, parts.length() - 1), 100 * t.outsideNetworksShare());
     }
 }

@@ -39,7 +39,7 @@ public final class Cascade implements AutoCloseable {
     private final NDManager manager;
     private final Localizer localizer;
     private final EarlyExitEngine engine;
-    private final EarlyExitEngine.ExitPolicy policy;
+    private final ExitPolicy policy;
     private final Map<CascadeNetwork, Path> weightFiles;
     private final CascadePackage source;
 
@@ -56,7 +56,7 @@ public final class Cascade implements AutoCloseable {
             TorchModule patch = load(config.arch(), classes, CascadeNetwork.PATCH);
             this.localizer = Localizer.of(anchor, config.inputSize(), config.iouThresholds());
             this.engine = new EarlyExitEngine(glance, patch, WindowSource.anchorNet(localizer), config.costs());
-            this.policy = EarlyExitEngine.ExitPolicy.thresholds(config.exitThresholds());
+            this.policy = ExitPolicy.thresholds(config.exitThresholds());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -161,7 +161,7 @@ public final class Cascade implements AutoCloseable {
      * prediction lists every stage's outcome.
      */
     public synchronized List<Prediction> trace(NDArray batch) {
-        return engine.run(checked(batch), EarlyExitEngine.ExitPolicy.never());
+        return engine.run(checked(batch), ExitPolicy.never());
     }
 
     /** {@link #trace(NDArray)} of a batch of preprocessed images. */
@@ -182,6 +182,11 @@ public final class Cascade implements AutoCloseable {
     /** Images AnchorNet has processed so far. */
     public long windowSourceCalls() {
         return engine.windowSourceCalls();
+    }
+
+    /** Where the engine's time has gone so far, stage by stage (the server's metrics read it). */
+    public StageTimes stageTimes() {
+        return engine.stageTimes();
     }
 
     /** Runs the networks on slices of at most this many images (bounded memory for large batches). */
@@ -230,7 +235,7 @@ public final class Cascade implements AutoCloseable {
      */
     public synchronized EngineBenchmark.Result benchmarkReplaying(int[] exitStages, TorchModule baseline,
             List<NDArray> batches, long baselineMultiplyAdds, int rounds) {
-        return EngineBenchmark.run(engine, baseline, batches, EarlyExitEngine.ExitPolicy.exitStages(exitStages),
+        return EngineBenchmark.run(engine, baseline, batches, ExitPolicy.exitStages(exitStages),
                 baselineMultiplyAdds, rounds);
     }
 

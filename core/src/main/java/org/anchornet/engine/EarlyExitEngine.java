@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BiFunction;
+import org.anchornet.engine.StageTimes.Part;
 import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitThresholds;
@@ -27,62 +28,17 @@ import org.anchornet.model.TorchModule;
  * size; stage j > 1 adds the patch network's logits on window j − 1 to the running sum. After each stage an {@link
  * ExitPolicy} lets images leave; the window source (AnchorNet) then runs only on the images still in, and each later
  * stage only on those. No stage is computed for an image that left; {@link #calls()} counts the images each network
- * saw. Exit tables (every stage of every image), the cascade's thresholds and replays of a table's exits are all
- * policies of this one loop.
+ * saw, and {@link #stageTimes()} where the time went. Exit tables (every stage of every image), the cascade's
+ * thresholds and replays of a table's exits are all policies of this one loop.
  */
 public final class EarlyExitEngine {
-    /** Decides, after each stage but the last, whether an image leaves; the last stage takes every image still in. */
-    @FunctionalInterface
-    public interface ExitPolicy {
-        /**
-         * @param image the image's index in the batch given to {@link #run}
-         * @param stage 0-based stage just computed
-         * @param confidence the confidence of the image's answer after that stage: the max softmax probability of the
-         *     summed logits, under {@link Answer#MOST_CONFIDENT} the highest of the stages so far
-         */
-        boolean leaves(int image, int stage, float confidence);
-
-        /** Whose prediction answers for an image; the exit stage's unless the policy says otherwise. */
-        default Answer answer() {
-            return Answer.EXIT_STAGE;
-        }
-
-        /** The {@link ExitRule} with one threshold per stage, and the thresholds' answer rule. */
-        static ExitPolicy thresholds(ExitThresholds thresholds) {
-            double[] t = thresholds.toArray();
-            Answer answer = thresholds.answer();
-            return new ExitPolicy() {
-                @Override
-                public boolean leaves(int image, int stage, float confidence) {
-                    return ExitRule.passes(confidence, t[stage]);
-                }
-
-                @Override
-                public Answer answer() {
-                    return answer;
-                }
-            };
-        }
-
-        /** Replays given exits: image i leaves after stage {@code exitStages[i]} (1-based). */
-        static ExitPolicy exitStages(int[] exitStages) {
-            int[] e = exitStages.clone();
-            return (image, stage, confidence) -> e[image] <= stage + 1;
-        }
-
-        /** Every image goes through every stage (for exit tables). */
-        static ExitPolicy never() {
-            return (image, stage, confidence) -> false;
-        }
-    }
-
     private final TorchModule glanceNetwork;
     private final TorchModule patchNetwork;
     private final WindowSource windowSource;
     private final StageCosts costs;
     private final int stages;
     private final int patchSize;
-    private final AtomicLongArray calls;
+    private final StageTimes times;
     private final AtomicLongArray windowSourceCalls = new AtomicLongArray(1);
     private volatile int chunk = Integer.MAX_VALUE;
 
@@ -102,7 +58,7 @@ public final class EarlyExitEngine {
         this.windowSource = windowSource;
         this.costs = costs;
         this.patchSize = windowSource.proposer().patchSize();
-        this.calls = new AtomicLongArray(stages);
+        this.times = new StageTimes(stages);
     }
 
     public int stages() {
@@ -140,11 +96,12 @@ public final class EarlyExitEngine {
 
     /** Images each stage's network has processed so far (stage 1 = the glance). */
     public long[] calls() {
-        long[] out = new long[calls.length()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = calls.get(i);
-        }
-        return out;
+        return times.snapshot().stages().stream().mapToLong(StageTimes.Stage::images).toArray();
+    }
+
+    /** Where this engine's time has gone so far, stage by stage. */
+    public StageTimes stageTimes() {
+        return times;
     }
 
     /** Images the window source (AnchorNet) has processed so far. */
@@ -180,9 +137,11 @@ public final class EarlyExitEngine {
         if (tags.size() != images.getShape().get(0)) {
             throw new IllegalArgumentException(tags.size() + " tags for " + images.getShape().get(0) + " images");
         }
+        long start = System.nanoTime();
         NDManager own = NDManager.newBaseManager(images.getDevice());
         NDArray copy = images.duplicate();
         copy.attach(own);
+        times.add(0, Part.CARRY, System.nanoTime() - start);
         List<Trace> traces = new ArrayList<>();
         for (int i = 0; i < tags.size(); i++) {
             traces.add(new Trace());
@@ -203,6 +162,7 @@ public final class EarlyExitEngine {
                 throw new IllegalArgumentException("only flights at the same stage merge");
             }
         }
+        long start = System.nanoTime();
         NDManager own = NDManager.newBaseManager(parts.get(0).images.getDevice());
         NDArray images = NDArrays.concat(new NDList(parts.stream().map(f -> f.images).toArray(NDArray[]::new)), 0);
         images.attach(own);
@@ -223,6 +183,7 @@ public final class EarlyExitEngine {
             traces.addAll(f.traces);
             f.close();
         }
+        times.add(stage, Part.CARRY, System.nanoTime() - start);
         return new Flight<>(own, images, logits, proposed ? Proposals.concat(proposals) : null, stage, ids, tags,
                 traces);
     }
@@ -246,14 +207,16 @@ public final class EarlyExitEngine {
                 logits = glance(store, done.images);
             } else {
                 if (proposals == null) {
-                    proposals = propose(store, done.images);
+                    proposals = propose(store, done.images, stage);
                     Trace.recordProposals(proposals, done.traces);
                 }
-                NDArray patchLogits = patch(store, done.images, proposals, stage - 1);
+                NDArray patchLogits = patch(store, done.images, proposals, stage);
+                long start = System.nanoTime();
                 Trace.recordWindowOutcomes(patchLogits, done.traces);
                 logits = done.logits.add(patchLogits);
-                calls.addAndGet(stage, done.size());
+                times.add(stage, Part.READOUT, System.nanoTime() - start);
             }
+            long start = System.nanoTime();
             int[] stay = recordStage(stage, logits, done.ids, policy, done.traces);
             boolean[] staying = new boolean[done.size()];
             for (int k : stay) {
@@ -265,7 +228,11 @@ public final class EarlyExitEngine {
                     finished.add(new Finished<>(done.tags.get(k), done.traces.get(k).toPrediction(costs)));
                 }
             }
-            return new Step<>(finished, survivors(done, stay, logits, proposals));
+            long carry = System.nanoTime();
+            times.add(stage, Part.READOUT, carry - start);
+            Flight<T> survivors = survivors(done, stay, logits, proposals);
+            times.add(stage, Part.CARRY, System.nanoTime() - carry);
+            return new Step<>(finished, survivors);
         }
     }
 
@@ -315,28 +282,32 @@ public final class EarlyExitEngine {
 
     /** Stage 1 on every image: the glance network on the whole image resized to the patch size. */
     private NDArray glance(ParameterStore store, NDArray images) {
-        NDArray logits = chunked(images, (part, from) -> glanceNetwork.infer(store, Glance.resize(part, patchSize)));
-        calls.addAndGet(0, images.getShape().get(0));
-        return logits;
+        return chunked(0, images, (part, from) -> Glance.resize(part, patchSize), glanceNetwork, store);
     }
 
-    private Proposals propose(ParameterStore store, NDArray images) {
+    /** The window source on the images of a stage, timed as AnchorNet's pass and the proposal around it. */
+    private Proposals propose(ParameterStore store, NDArray images, int stage) {
         int n = (int) images.getShape().get(0);
         List<Proposals> parts = new ArrayList<>();
+        long start = System.nanoTime();
+        long[] network = new long[1];
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
             parts.add(windowSource.propose(store, to - from == n ? images : images.get(new NDIndex("{}:{}", from,
-                    to))));
+                    to)), nanos -> network[0] += nanos));
         }
+        Proposals out = Proposals.concat(parts);
+        times.add(stage, Part.ANCHORNET, network[0]);
+        times.add(stage, Part.PROPOSAL, System.nanoTime() - start - network[0]);
         windowSourceCalls.addAndGet(0, n);
-        return Proposals.concat(parts);
+        return out;
     }
 
-    /** The patch network's logits on window {@code rank} of every image still in. */
-    private NDArray patch(ParameterStore store, NDArray images, Proposals proposals, int rank) {
+    /** The patch network's logits on window {@code stage − 1} of every image still in. */
+    private NDArray patch(ParameterStore store, NDArray images, Proposals proposals, int stage) {
         List<List<Window>> windows = proposals.windows();
-        return chunked(images, (part, from) -> patchNetwork.infer(store, PatchCropper.cropRank(part,
-                windows.subList(from, from + (int) part.getShape().get(0)), rank)));
+        return chunked(stage, images, (part, from) -> PatchCropper.cropRank(part,
+                windows.subList(from, from + (int) part.getShape().get(0)), stage - 1), patchNetwork, store);
     }
 
     /**
@@ -370,17 +341,36 @@ public final class EarlyExitEngine {
         return Arrays.copyOf(stay, staying);
     }
 
-    /** Applies a network to consecutive slices of at most {@code chunk} images and concatenates the results. */
-    private NDArray chunked(NDArray input, BiFunction<NDArray, Integer, NDArray> network) {
+    /**
+     * Applies a stage's network to consecutive slices of at most {@code chunk} images, each prepared first (resized or
+     * cut), and concatenates the results; the preparation and the network are timed apart.
+     */
+    private NDArray chunked(int stage, NDArray input, BiFunction<NDArray, Integer, NDArray> prepare,
+            TorchModule network, ParameterStore store) {
         int n = (int) input.getShape().get(0);
         if (n <= chunk) {
-            return network.apply(input, 0);
+            long start = System.nanoTime();
+            return timed(stage, prepare.apply(input, 0), network, store, start);
         }
         NDList parts = new NDList();
         for (int from = 0; from < n; from += chunk) {
+            long start = System.nanoTime();
             int to = Math.min(n, from + chunk);
-            parts.add(network.apply(input.get(new NDIndex("{}:{}", from, to)), from));
+            parts.add(timed(stage, prepare.apply(input.get(new NDIndex("{}:{}", from, to)), from), network, store,
+                    start));
         }
-        return NDArrays.concat(parts, 0);
+        long start = System.nanoTime();
+        NDArray out = NDArrays.concat(parts, 0);
+        times.add(stage, Part.CARRY, System.nanoTime() - start);
+        return out;
+    }
+
+    /** Runs a network on a prepared slice, timing the preparation (since {@code prepareStart}) and the pass. */
+    private NDArray timed(int stage, NDArray prepared, TorchModule network, ParameterStore store, long prepareStart) {
+        long start = System.nanoTime();
+        times.add(stage, Part.PREPARE, start - prepareStart);
+        NDArray logits = network.infer(store, prepared);
+        times.network(stage, prepared.getShape().get(0), System.nanoTime() - start);
+        return logits;
     }
 }

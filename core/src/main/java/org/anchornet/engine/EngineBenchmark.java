@@ -31,13 +31,15 @@ public final class EngineBenchmark {
             @SerializedName("anchornet_images") long anchorCalls,
             double speedup,
             @SerializedName("multiply_add_ratio") double multiplyAddRatio,
-            double efficiency) {
+            double efficiency,
+            @SerializedName("stage_times") StageTimeReport stageTimes) {
         static Result of(int images, int batchSize, double engineImagesPerSecond, double baselineImagesPerSecond,
-                double engineMultiplyAdds, double baselineMultiplyAdds, long[] stageCalls, long anchorCalls) {
+                double engineMultiplyAdds, double baselineMultiplyAdds, long[] stageCalls, long anchorCalls,
+                StageTimeReport stageTimes) {
             double speedup = engineImagesPerSecond / baselineImagesPerSecond;
             double ratio = baselineMultiplyAdds / engineMultiplyAdds;
             return new Result(images, batchSize, engineImagesPerSecond, baselineImagesPerSecond, engineMultiplyAdds,
-                    baselineMultiplyAdds, stageCalls, anchorCalls, speedup, ratio, speedup / ratio);
+                    baselineMultiplyAdds, stageCalls, anchorCalls, speedup, ratio, speedup / ratio, stageTimes);
         }
     }
 
@@ -52,20 +54,28 @@ public final class EngineBenchmark {
      * @param baselineMultiplyAdds the full-resolution network's cost per image
      */
     public static Result run(EarlyExitEngine engine, TorchModule baseline, List<NDArray> batches,
-            EarlyExitEngine.ExitPolicy policy, long baselineMultiplyAdds, int rounds) {
+            ExitPolicy policy, long baselineMultiplyAdds, int rounds) {
         int images = batches.stream().mapToInt(b -> (int) b.getShape().get(0)).sum();
         timeEngine(engine, batches.subList(0, 1), policy);
         runBaseline(baseline, batches.subList(0, 1));
         double engineBest = Double.MAX_VALUE;
-        double baselineBest = Double.MAX_VALUE;
+        Timed baselineBest = new Timed(Double.MAX_VALUE, 0);
         long[] afterWarmup = engine.calls();
         long sourceAfterWarmup = engine.windowSourceCalls();
         double spent = 0;
+        StageTimes.Snapshot bestSpan = null;
         for (int r = 0; r < rounds; r++) {
+            StageTimes.Snapshot before = engine.stageTimes().snapshot();
             Timed timed = timeEngine(engine, batches, policy);
-            engineBest = Math.min(engineBest, timed.seconds());
+            if (timed.seconds() < engineBest) {
+                engineBest = timed.seconds();
+                bestSpan = engine.stageTimes().snapshot().minus(before);
+            }
             spent = timed.multiplyAdds();
-            baselineBest = Math.min(baselineBest, runBaseline(baseline, batches));
+            Timed base = runBaseline(baseline, batches);
+            if (base.seconds() < baselineBest.seconds()) {
+                baselineBest = base;
+            }
         }
         long[] after = engine.calls();
         long[] perRound = new long[after.length];
@@ -73,13 +83,17 @@ public final class EngineBenchmark {
             perRound[s] = (after[s] - afterWarmup[s]) / rounds;
         }
         long sourcePerRound = (engine.windowSourceCalls() - sourceAfterWarmup) / rounds;
-        return Result.of(images, (int) batches.get(0).getShape().get(0), images / engineBest, images / baselineBest,
-                spent / images, baselineMultiplyAdds, perRound, sourcePerRound);
+        // the baseline's multiply-adds per second inside its forward pass, the yardstick of each stage's network
+        double baselineRate = images * (double) baselineMultiplyAdds / baselineBest.multiplyAdds();
+        return Result.of(images, (int) batches.get(0).getShape().get(0), images / engineBest,
+                images / baselineBest.seconds(), spent / images, baselineMultiplyAdds, perRound, sourcePerRound,
+                StageTimeReport.of(bestSpan, engine.costs(), engineBest, baselineRate));
     }
 
+    /** Seconds of a timed pass, and what it spent: the engine's multiply-adds, or the baseline's forward seconds. */
     private record Timed(double seconds, double multiplyAdds) {}
 
-    private static Timed timeEngine(EarlyExitEngine engine, List<NDArray> batches, EarlyExitEngine.ExitPolicy policy) {
+    private static Timed timeEngine(EarlyExitEngine engine, List<NDArray> batches, ExitPolicy policy) {
         engine.useChunks((int) batches.get(0).getShape().get(0));
         try (NDManager scope = batches.get(0).getManager().newSubManager()) {
             NDArray all;
@@ -97,16 +111,19 @@ public final class EngineBenchmark {
         }
     }
 
-    private static double runBaseline(TorchModule baseline, List<NDArray> batches) {
+    private static Timed runBaseline(TorchModule baseline, List<NDArray> batches) {
         long start = System.nanoTime();
+        long forward = 0;
         for (NDArray batch : batches) {
             try (NDManager scope = batch.getManager().newSubManager()) {
                 batch.tempAttach(scope);
+                long pass = System.nanoTime();
                 NDArray logits = baseline.forward(new ParameterStore(scope, false), new NDList(batch), false)
                         .singletonOrThrow();
+                forward += System.nanoTime() - pass;
                 Readout.of(logits); // the engine's per-image read-out: probabilities and the top class
             }
         }
-        return (System.nanoTime() - start) / 1e9;
+        return new Timed((System.nanoTime() - start) / 1e9, forward / 1e9);
     }
 }

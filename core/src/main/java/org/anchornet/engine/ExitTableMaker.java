@@ -10,7 +10,7 @@ import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.StageCosts;
 
 /**
- * Makes an exit table with the engine's {@link EarlyExitEngine.ExitPolicy#never never-exit} policy: every image goes
+ * Makes an exit table with the engine's {@link ExitPolicy#never never-exit} policy: every image goes
  * through every stage, and each stage records the max softmax confidence of the summed logits, the predicted class and
  * whether it is right.
  */
@@ -33,7 +33,7 @@ public final class ExitTableMaker {
             }
             try (NDManager scope = NDManager.newBaseManager()) {
                 NDArray x = batch.images().toNDArray(scope);
-                rows.addAll(engine.run(x, EarlyExitEngine.ExitPolicy.never()));
+                rows.addAll(engine.run(x, ExitPolicy.never()));
             }
             for (int i = 0; i < batch.size(); i++) {
                 labels.add((long) batch.labels()[i]);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.anchornet.model.AnchorNet;
 
 /** AnchorNet + CAM + proposals for a batch: where to look in each image. */
@@ -31,10 +32,18 @@ public final class Localizer {
 
     /** Runs AnchorNet in inference mode on an N×3×S×S batch; intermediate arrays are freed before returning. */
     public Proposals localize(ParameterStore store, NDArray images) {
+        return localize(store, images, nanos -> { });
+    }
+
+    /** {@link #localize}, telling {@code networkNanos} how long AnchorNet's own pass took. */
+    public Proposals localize(ParameterStore store, NDArray images, LongConsumer networkNanos) {
         float[] flat;
-        try (AnchorNet.Outputs out = anchorNet.outputs(store, images);
-                NDArray cam = ClassActivationMap.compute(out.features(), out.classifierWeight(), out.logits())) {
-            flat = cam.toFloatArray();
+        long start = System.nanoTime();
+        try (AnchorNet.Outputs out = anchorNet.outputs(store, images)) {
+            networkNanos.accept(System.nanoTime() - start);
+            try (NDArray cam = ClassActivationMap.compute(out.features(), out.classifierWeight(), out.logits())) {
+                flat = cam.toFloatArray();
+            }
         }
         int n = (int) images.getShape().get(0);
         int cells = flat.length / n;

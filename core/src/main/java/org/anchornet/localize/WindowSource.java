@@ -5,6 +5,7 @@ import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongConsumer;
 
 /**
  * Where each image's patches come from: AnchorNet's proposals, or (for ablations at equal cost) windows chosen
@@ -14,6 +15,11 @@ public interface WindowSource {
     /** Windows for each image of an N×3×S×S batch, best first. */
     Proposals propose(ParameterStore store, NDArray images);
 
+    /** {@link #propose}, telling {@code networkNanos} the time spent in a network (AnchorNet's pass), if any. */
+    default Proposals propose(ParameterStore store, NDArray images, LongConsumer networkNanos) {
+        return propose(store, images);
+    }
+
     PatchProposer proposer();
 
     /** AnchorNet's proposals. */
@@ -21,7 +27,12 @@ public interface WindowSource {
         return new WindowSource() {
             @Override
             public Proposals propose(ParameterStore store, NDArray images) {
-                return localizer.localize(store, images);
+                return localizer.localize(store, images, nanos -> { });
+            }
+
+            @Override
+            public Proposals propose(ParameterStore store, NDArray images, LongConsumer networkNanos) {
+                return localizer.localize(store, images, networkNanos);
             }
 
             @Override

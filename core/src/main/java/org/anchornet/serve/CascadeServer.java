@@ -105,7 +105,7 @@ public final class CascadeServer implements AutoCloseable {
         this.fullMultiplyAdds = fullMultiplyAdds;
         RequestBatcher[] holder = new RequestBatcher[1];
         this.metrics = new ServeMetrics(fullMultiplyAdds, () -> holder[0] == null ? 0 : holder[0].queueDepth(),
-                inFlight::get);
+                inFlight::get, () -> holder[0] == null ? null : holder[0].stageTimes());
         this.batcher = fullNetwork == null ? RequestBatcher.cascade(cascade, settings.batching(), metrics)
                 : RequestBatcher.fullNetwork(cascade, fullNetwork, fullMultiplyAdds, settings.batching(), metrics);
         holder[0] = batcher;
@@ -277,6 +277,7 @@ public final class CascadeServer implements AutoCloseable {
         try {
             image = ImageDecoder.decode(bytes, name);
             input = cascade.preprocess(image);
+            metrics.decoded((System.nanoTime() - t0) / 1e9);
         } catch (ImageDecoder.BadImageException e) {
             throw new ApiError(400, e.getMessage());
         } catch (org.anchornet.data.Transforms.ImageTooLargeException e) {

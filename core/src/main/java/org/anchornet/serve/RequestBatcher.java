@@ -17,6 +17,7 @@ import org.anchornet.data.ImageBatch;
 import org.anchornet.engine.Cascade;
 import org.anchornet.engine.Flight;
 import org.anchornet.engine.Prediction;
+import org.anchornet.engine.StageTimes;
 import org.anchornet.model.TorchModule;
 
 /**
@@ -63,6 +64,7 @@ public final class RequestBatcher implements AutoCloseable {
     private final long fullMultiplyAdds;
     private final Options options;
     private final Listener listener;
+    private final StageTimes times;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
@@ -78,6 +80,7 @@ public final class RequestBatcher implements AutoCloseable {
         this.fullMultiplyAdds = fullMultiplyAdds;
         this.options = options;
         this.listener = listener;
+        this.times = full == null ? cascade.stageTimes() : new StageTimes(1);
         this.worker = new Thread(this::work, "anchornet-batcher");
         worker.setDaemon(true);
         worker.start();
@@ -92,6 +95,11 @@ public final class RequestBatcher implements AutoCloseable {
     public static RequestBatcher fullNetwork(Cascade cascade, TorchModule network, long multiplyAdds, Options options,
             Listener listener) {
         return new RequestBatcher(cascade, network, multiplyAdds, options, listener);
+    }
+
+    /** Where the worker's time has gone: the cascade's stages, or the full network as one stage. */
+    public StageTimes stageTimes() {
+        return times;
     }
 
     /** Images waiting for their first stage. */
@@ -182,9 +190,13 @@ public final class RequestBatcher implements AutoCloseable {
         return out;
     }
 
+    /** The requests' images as one batch, timed as carrying into the first stage. */
     private NDArray stack(NDManager manager, List<Request> requests) {
-        return ImageBatch.pack(requests.stream().map(Request::image).toList(), cascade.config().inputSize())
+        long start = System.nanoTime();
+        NDArray batch = ImageBatch.pack(requests.stream().map(Request::image).toList(), cascade.config().inputSize())
                 .toNDArray(manager);
+        times.add(0, StageTimes.Part.CARRY, System.nanoTime() - start);
+        return batch;
     }
 
     private void startFlight(List<Request> arrivals, Map<Integer, List<Waiting>> waiting) {
@@ -229,9 +241,13 @@ public final class RequestBatcher implements AutoCloseable {
     private void classifyFull(List<Request> arrivals) {
         listener.batch(0, arrivals.size());
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray logits = full.forward(new ParameterStore(m, false), new NDList(stack(m, arrivals)), false)
-                    .singletonOrThrow();
+            NDArray batch = stack(m, arrivals);
+            long start = System.nanoTime();
+            NDArray logits = full.forward(new ParameterStore(m, false), new NDList(batch), false).singletonOrThrow();
+            long read = System.nanoTime();
+            times.network(0, arrivals.size(), read - start);
             List<Prediction> answers = Prediction.ofSingleNetwork(logits, fullMultiplyAdds);
+            times.add(0, StageTimes.Part.READOUT, System.nanoTime() - read);
             for (int i = 0; i < arrivals.size(); i++) {
                 listener.exited(1);
                 arrivals.get(i).answer().complete(answers.get(i));

@@ -1,6 +1,7 @@
 package org.anchornet.serve;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -11,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.anchornet.engine.Prediction;
+import org.anchornet.engine.StageTimes;
 
 /**
  * The server's Prometheus metrics (text format at {@code /metrics}): requests by outcome, exits per stage,
@@ -26,11 +29,20 @@ final class ServeMetrics implements RequestBatcher.Listener {
     private final Counter saved;
     private final Histogram latency;
     private final Histogram batches;
+    private final Histogram decoding;
     private final long fullMultiplyAdds;
+    private final Supplier<StageTimes> stageTimes;
+    private volatile StageTimes.Snapshot countedFrom;
     private volatile boolean counting;
 
-    ServeMetrics(long fullMultiplyAdds, IntSupplier queueDepth, IntSupplier inFlight) {
+    /**
+     * @param stageTimes the batcher's stage clock (null until the batcher exists; the warm-up before {@link
+     *     #startCounting} does not count)
+     */
+    ServeMetrics(long fullMultiplyAdds, IntSupplier queueDepth, IntSupplier inFlight,
+            Supplier<StageTimes> stageTimes) {
         this.fullMultiplyAdds = fullMultiplyAdds;
+        this.stageTimes = stageTimes;
         requests = Counter.builder().name("anchornet_requests_total").help("Requests by outcome")
                 .labelNames("outcome").register(registry);
         exits = Counter.builder().name("anchornet_exits_total").help("Images by the stage they left at (1 = glance)")
@@ -45,6 +57,30 @@ final class ServeMetrics implements RequestBatcher.Listener {
                 .labelNames("exit_stage").register(registry);
         batches = Histogram.builder().name("anchornet_stage_batch_images").help("Images per batch a stage ran on")
                 .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).labelNames("stage").register(registry);
+        decoding = Histogram.builder().name("anchornet_decode_seconds").help("Decoding and preprocessing one image,"
+                + " on the request's thread").classicOnly()
+                .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25).register(registry);
+        CounterWithCallback.builder().name("anchornet_stage_seconds").help("Worker time by stage (1 = glance) and"
+                + " part: network, prepare (resize or crop), anchornet, proposal, readout, carry")
+                .labelNames("stage", "part").callback(cb -> {
+                    StageTimes.Snapshot span = span();
+                    if (span != null) {
+                        for (StageTimes.Stage st : span.stages()) {
+                            for (StageTimes.Part part : StageTimes.Part.values()) {
+                                cb.call(st.nanos(part) / 1e9, Integer.toString(st.stage()),
+                                        part.name().toLowerCase(java.util.Locale.ROOT));
+                            }
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("anchornet_stage_network_images").help("Images each stage's network ran"
+                + " on (with anchornet_stage_seconds{part=\"network\"}: time per image)").labelNames("stage")
+                .callback(cb -> {
+                    StageTimes.Snapshot span = span();
+                    if (span != null) {
+                        span.stages().forEach(st -> cb.call(st.images(), Integer.toString(st.stage())));
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("anchornet_queue_depth").help("Images waiting for their first stage")
                 .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
         GaugeWithCallback.builder().name("anchornet_requests_in_flight").help("Requests decoded and not yet answered")
@@ -84,7 +120,20 @@ final class ServeMetrics implements RequestBatcher.Listener {
 
     /** From now on the batcher's work counts (the warm-up before it does not). */
     void startCounting() {
+        StageTimes times = stageTimes.get();
+        countedFrom = times == null ? null : times.snapshot();
         counting = true;
+    }
+
+    /** The stage clock since counting started, or null before. */
+    private StageTimes.Snapshot span() {
+        StageTimes times = stageTimes.get();
+        StageTimes.Snapshot from = countedFrom;
+        return counting && times != null && from != null ? times.snapshot().minus(from) : null;
+    }
+
+    void decoded(double seconds) {
+        decoding.observe(seconds);
     }
 
     @Override
@@ -125,6 +174,13 @@ final class ServeMetrics implements RequestBatcher.Listener {
         m.put("exits_per_stage", perStage);
         m.put("gmacs_spent", spent.get() / 1e9);
         m.put("gmacs_saved", saved.get() / 1e9);
+        StageTimes.Snapshot span = span();
+        if (span != null) {
+            Map<String, Double> networkMs = new LinkedHashMap<>();
+            span.stages().forEach(st -> networkMs.put(Integer.toString(st.stage()), st.images() == 0 ? 0
+                    : st.nanos(StageTimes.Part.NETWORK) / 1e6 / st.images()));
+            m.put("network_ms_per_image", networkMs);
+        }
         return m;
     }
 }

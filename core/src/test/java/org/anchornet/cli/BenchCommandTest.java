@@ -46,6 +46,27 @@ class BenchCommandTest {
         assertEquals(reaching[1], figures.get("anchornet_images").getAsLong(), "AnchorNet runs past the glance");
         assertTrue(reaching[1] > 0 && reaching[1] < 8, "the replay sends some images past the glance, not all");
 
+        // where the time went: the stage clock counts the same images, in batches of at most --batch-size
+        JsonObject times = figures.getAsJsonObject("stage_times");
+        var stages = times.getAsJsonArray("stages");
+        assertEquals(rows.stages(), stages.size());
+        double engineSeconds = times.get("engine_seconds").getAsDouble();
+        for (int s = 0; s < stages.size(); s++) {
+            JsonObject st = stages.get(s).getAsJsonObject();
+            assertEquals(s + 1, st.get("stage").getAsInt());
+            assertEquals(reaching[s], st.get("images").getAsLong(), "stage " + (s + 1));
+            long batches = st.get("batches").getAsLong();
+            assertTrue(batches >= (reaching[s] + 3) / 4 && batches <= reaching[s], "stage " + (s + 1) + ": " + st);
+            assertEquals(reaching[s] > 0, st.get("network_ms_per_image").getAsDouble() > 0, st.toString());
+            assertEquals(s == 1 && reaching[1] > 0, st.has("anchornet_ms_per_image")
+                    && st.get("anchornet_ms_per_image").getAsDouble() > 0, "AnchorNet runs before stage 2 only");
+        }
+        double parts = times.getAsJsonObject("seconds_by_part").entrySet().stream()
+                .mapToDouble(e -> e.getValue().getAsDouble()).sum();
+        assertEquals(engineSeconds, parts, engineSeconds * 0.02, "the parts and the unaccounted rest make the whole");
+        assertTrue(times.getAsJsonObject("seconds_by_part").get("network").getAsDouble() > 0);
+        assertTrue(r.out().contains("where the time went"), r.out());
+
         CliTest.Run refused = CliTest.run("bench", "--replay-table", table.toString(), "--thresholds", "0.5");
         assertEquals(2, refused.code());
         assertTrue(refused.err().contains("one per table stage (6)"), refused.err());

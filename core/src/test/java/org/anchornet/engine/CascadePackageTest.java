@@ -86,7 +86,7 @@ class CascadePackageTest {
                 System.arraycopy(c.preprocess(images.get(i)), 0, all, i * 3 * 128 * 128, 3 * 128 * 128);
             }
             traced = c.engine().run(m.create(all, new ai.djl.ndarray.types.Shape(images.size(), 3, 128, 128)),
-                    EarlyExitEngine.ExitPolicy.never());
+                    ExitPolicy.never());
         }
         double[] glance = traced.stream().mapToDouble(p -> p.stages().get(0).confidence()).sorted().toArray();
         ExitThresholds shortened = ExitThresholds.parse(List.of(Double.toString((glance[2] + glance[3]) / 2), "all",

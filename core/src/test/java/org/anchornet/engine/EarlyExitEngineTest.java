@@ -81,7 +81,7 @@ class EarlyExitEngineTest {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = batch(m);
             EarlyExitEngine everyone = engine();
-            for (Prediction p : everyone.run(x, EarlyExitEngine.ExitPolicy.thresholds(
+            for (Prediction p : everyone.run(x, ExitPolicy.thresholds(
                     ExitThresholds.of(Double.NEGATIVE_INFINITY, 0, 0, 0)))) {
                 assertEquals(1, p.exitStage());
                 assertEquals(List.of(), p.windows(), "AnchorNet never ran, so no window was proposed");
@@ -94,7 +94,7 @@ class EarlyExitEngineTest {
             EarlyExitEngine replay = engine();
             replay.useChunks(5);
             int[] exits = {1, 2, 3, 4, 1, 2, 3, 4, 4, 4, 2, 1};
-            List<Prediction> predictions = replay.run(x, EarlyExitEngine.ExitPolicy.exitStages(exits));
+            List<Prediction> predictions = replay.run(x, ExitPolicy.exitStages(exits));
             assertArrayEquals(exits, predictions.stream().mapToInt(Prediction::exitStage).toArray());
             assertArrayEquals(new long[] {12, 9, 6, 4}, replay.calls());
             assertEquals(9, replay.windowSourceCalls());
@@ -114,7 +114,7 @@ class EarlyExitEngineTest {
     void stagesAreTheGlanceThenTheRunningSumOfPatchLogits() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = batch(m);
-            Prediction p = engine().run(x, EarlyExitEngine.ExitPolicy.never()).get(4);
+            Prediction p = engine().run(x, ExitPolicy.never()).get(4);
             ParameterStore store = new ParameterStore(m, false);
             NDArray one = x.get("4:5");
             NDArray sum = glance.forward(store, new NDList(Glance.resize(one, 95)), false).singletonOrThrow();
@@ -150,10 +150,10 @@ class EarlyExitEngineTest {
     void aLoneImageGetsWhatItGetsInABatch() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = batch(m);
-            List<Prediction> inBatch = engine().run(x, EarlyExitEngine.ExitPolicy.never());
+            List<Prediction> inBatch = engine().run(x, ExitPolicy.never());
             EarlyExitEngine lone = engine();
             for (int i : new int[] {0, 7}) {
-                Prediction alone = lone.run(x.get(i + ":" + (i + 1)), EarlyExitEngine.ExitPolicy.never()).get(0);
+                Prediction alone = lone.run(x.get(i + ":" + (i + 1)), ExitPolicy.never()).get(0);
                 Prediction batched = inBatch.get(i);
                 assertEquals(batched.windows(), alone.windows());
                 assertArrayEquals(batched.probabilities(), alone.probabilities(), 1e-5f);
@@ -203,7 +203,7 @@ class EarlyExitEngineTest {
         assertEquals(TOPK + 1, Arrays.stream(expected).max().orElseThrow(), "some image goes all the way");
         try (NDManager m = manager.newSubManager()) {
             EarlyExitEngine engine = engine();
-            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(ExitThresholds.of(t)));
+            List<Prediction> predictions = engine.run(batch(m), ExitPolicy.thresholds(ExitThresholds.of(t)));
             for (int i = 0; i < 12; i++) {
                 assertEquals(expected[i], predictions.get(i).exitStage(), "image " + i);
                 assertEquals(table.predicted(expected[i] - 1, i).orElseThrow(), predictions.get(i).predicted());
@@ -237,7 +237,7 @@ class EarlyExitEngineTest {
         int answeredEarlier = 0;
         try (NDManager m = manager.newSubManager()) {
             EarlyExitEngine engine = engine();
-            List<Prediction> predictions = engine.run(batch(m), EarlyExitEngine.ExitPolicy.thresholds(t));
+            List<Prediction> predictions = engine.run(batch(m), ExitPolicy.thresholds(t));
             for (int i = 0; i < 12; i++) {
                 final int image = i;
                 int exit = ExitRule.exitStage(s -> table.confidence(s, image), t);
@@ -264,17 +264,17 @@ class EarlyExitEngineTest {
     void flightsFromDifferentBatchesMergeBetweenStagesAndGiveTheSamePredictions() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = batch(m);
-            List<Prediction> whole = engine().run(x, EarlyExitEngine.ExitPolicy.never());
+            List<Prediction> whole = engine().run(x, ExitPolicy.never());
             EarlyExitEngine e = engine();
             // two "requests": images 0–4 and 5–11, each through the glance alone, then merged for the windows
-            var a = e.step(e.begin(x.get("0:5"), List.of(0, 1, 2, 3, 4)), EarlyExitEngine.ExitPolicy.never());
-            var b = e.step(e.begin(x.get("5:12"), List.of(5, 6, 7, 8, 9, 10, 11)), EarlyExitEngine.ExitPolicy.never());
+            var a = e.step(e.begin(x.get("0:5"), List.of(0, 1, 2, 3, 4)), ExitPolicy.never());
+            var b = e.step(e.begin(x.get("5:12"), List.of(5, 6, 7, 8, 9, 10, 11)), ExitPolicy.never());
             var flight = e.merge(List.of(a.survivors(), b.survivors()));
             assertEquals(12, flight.size());
             assertEquals(1, flight.stage());
             Prediction[] merged = new Prediction[12];
             while (flight.size() > 0) {
-                var step = e.step(flight, EarlyExitEngine.ExitPolicy.never());
+                var step = e.step(flight, ExitPolicy.never());
                 step.finished().forEach(f -> merged[f.tag()] = f.prediction());
                 flight = step.survivors();
             }

@@ -315,6 +315,16 @@ class CascadeServerTest {
         }
     }
 
+    /** A sample's value in the text exposition format; 0 when the series is absent (a stage never batched). */
+    private static double metric(String text, String series) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
     @Test
     void metricsOpenApiAndThePagesEndpointsAnswer() throws Exception {
         postJson("/predictions", predictionBody(Files.readAllBytes(images.get(2))));
@@ -325,6 +335,25 @@ class CascadeServerTest {
                 "anchornet_request_seconds_bucket", "anchornet_queue_depth", "anchornet_stage_batch_images_count")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
+        // the stage clock counts the images the batcher sends to each stage (other tests here also run the cascade
+        // as a library, on the same engine: so compare what one more request adds), and time where a stage ran
+        postJson("/predictions", predictionBody(Files.readAllBytes(images.get(0))));
+        String after = HTTP.send(HttpRequest.newBuilder(uri("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        for (int stage = 1; stage <= 4; stage++) {
+            String images = "anchornet_stage_network_images_total{stage=\"" + stage + "\"}";
+            String batched = "anchornet_stage_batch_images_sum{stage=\"" + stage + "\"}";
+            double added = metric(after, images) - metric(metrics, images);
+            assertEquals(metric(after, batched) - metric(metrics, batched), added, "stage " + stage + " in\n" + after);
+            assertEquals(stage == 1 ? 1 : added, added, "the glance sees every request");
+            String network = "anchornet_stage_seconds_total{part=\"network\",stage=\"" + stage + "\"}";
+            assertEquals(added > 0, metric(after, network) > metric(metrics, network), "stage " + stage);
+            String anchorNet = "anchornet_stage_seconds_total{part=\"anchornet\",stage=\"" + stage + "\"}";
+            assertEquals(stage == 2 && added > 0, metric(after, anchorNet) > metric(metrics, anchorNet),
+                    "AnchorNet's time belongs to stage 2");
+        }
+        assertEquals(1, metric(after, "anchornet_decode_seconds_count")
+                - metric(metrics, "anchornet_decode_seconds_count"), "one more image decoded");
         JsonObject api = JsonParser.parseString(HTTP.send(HttpRequest.newBuilder(uri("/openapi.json")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
         assertTrue(api.getAsJsonObject("paths").has("/predictions") && api.getAsJsonObject("paths").has("/classify"));
