@@ -18,6 +18,7 @@ import org.anchornet.engine.Cascade;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.EngineBenchmark;
 import org.anchornet.engine.StageTimeReport;
+import org.anchornet.engine.StageTimesFile;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.io.AtomicFiles;
@@ -69,6 +70,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    @Option(names = "--stage-times", paramLabel = "FILE", description = "Also time every image through every stage"
+            + " and write each stage's cost per image in milliseconds on this machine, for thresholds fit under a"
+            + " time budget (fit-thresholds --budget-ms).")
+    Path stageTimes;
+
     /** Reading, decoding and preprocessing one image of the split, before either side's timing (null: none read). */
     private Double decodeMs;
 
@@ -81,6 +87,24 @@ final class BenchCommand implements Callable<Integer> {
         EngineBenchmark.Result time(int rounds) {
             return replayedExits == null ? cascade.benchmark(baseline, batches, baselineMultiplyAdds, rounds)
                     : cascade.benchmarkReplaying(replayedExits, baseline, batches, baselineMultiplyAdds, rounds);
+        }
+
+        /** The result, and each stage's measured time when asked for (written to {@code file}). */
+        EngineBenchmark.Result time(int rounds, Path file, PrintWriter out) throws IOException {
+            EngineBenchmark.Result result = time(rounds);
+            if (file != null) {
+                StageTimesFile times = StageTimesFile.of(cascade.timeEveryStage(batches, rounds), cascade.config(),
+                        org.anchornet.io.CpuInfo.describe(), Runtime.getRuntime().availableProcessors(),
+                        (int) batches.get(0).getShape().get(0), 1e3 / result.baselineImagesPerSecond());
+                times.write(file);
+                StringBuilder ms = new StringBuilder();
+                for (double t : times.msPerImage()) {
+                    ms.append(String.format(Locale.ROOT, " %.2f", t));
+                }
+                out.printf(Locale.ROOT, "every image through every stage: leaving after stage j costs%s ms per image"
+                        + " (full network %.2f); wrote %s%n", ms, times.fullNetworkMs(), file);
+            }
+            return result;
         }
     }
 
@@ -95,11 +119,12 @@ final class BenchCommand implements Callable<Integer> {
             if (replayTable != null) {
                 ExitTable table = ExitTable.read(replayTable);
                 try (Cascade c = Cascade.withRandomWeights(replayConfig(table))) {
-                    result = replaySetup(c, table, manager, usable).time(rounds);
+                    result = replaySetup(c, table, manager, usable).time(rounds, stageTimes,
+                            spec.commandLine().getOut());
                 }
             } else {
                 try (Cascade c = cascade.open(null, data.generated(), true)) {
-                    result = cascadeSetup(c, manager, usable).time(rounds);
+                    result = cascadeSetup(c, manager, usable).time(rounds, stageTimes, spec.commandLine().getOut());
                 }
             }
         }

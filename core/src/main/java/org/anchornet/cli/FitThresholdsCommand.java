@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.CascadePackage;
+import org.anchornet.engine.StageTimesFile;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code anchornet fit-thresholds}: new exit thresholds for a cascade package, fit on a validation table. */
 @Command(name = "fit-thresholds", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fit a cascade's exit thresholds on a validation exit table (made by make-table with the same"
-                + " cascade), under a budget of multiply-adds per image or with a risk guarantee, and write a new"
+                + " cascade), under a budget of multiply-adds or of measured milliseconds per image, or with a risk guarantee, and write a new"
                 + " package with them. The networks are copied unchanged; the package records how the thresholds"
                 + " were fit.")
 final class FitThresholdsCommand implements Callable<Integer> {
@@ -47,6 +48,11 @@ final class FitThresholdsCommand implements Callable<Integer> {
                 description = "Mean G multiply-adds per image allowed.")
         Double budget;
 
+        @Option(names = "--budget-ms", converter = Converters.PositiveDouble.class,
+                description = "Instead of multiply-adds: mean milliseconds per image allowed, priced with the stage"
+                        + " times of --stage-times.")
+        Double budgetMs;
+
         @Option(names = "--max-risk", converter = Converters.Fraction.class, description = "Instead of a budget:"
                 + " the cheapest shared threshold of the early stages such that, with probability 1 - DELTA, at"
                 + " most this share of images get an early answer that is a loss (--risk); Learn-then-Test on the"
@@ -54,8 +60,12 @@ final class FitThresholdsCommand implements Callable<Integer> {
         Double maxRisk;
     }
 
+    @Option(names = "--stage-times", paramLabel = "FILE", description = "With --budget-ms: each stage's time per"
+            + " image on the machine that will run the cascade (bench --stage-times on this cascade writes it).")
+    Path stageTimes;
+
     @Option(names = "--fit", converter = Converters.FitMethod.class, defaultValue = "cv",
-            description = Converters.FIT_HELP + " With --budget only.")
+            description = Converters.FIT_HELP + " With --budget or --budget-ms.")
     ThresholdFitter.Method fit;
 
     @Option(names = "--risk", converter = Converters.RiskKind.class, defaultValue = "disagreement",
@@ -89,6 +99,11 @@ final class FitThresholdsCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(flag + " goes with " + (riskControlled ? "--budget" : "--max-risk"));
             }
         }
+        if ((objective.budgetMs != null) != (stageTimes != null)) {
+            throw new IllegalArgumentException("--budget-ms and --stage-times go together: the stage times price the"
+                    + " budget");
+        }
+        StageTimesFile times = stageTimes == null ? null : StageTimesFile.read(stageTimes);
         ExitTable all = ExitTable.read(table);
         TablePair parts = valFraction != null ? TablePair.split(all, valFraction, seed) : null;
         ExitTable fitOn = parts != null ? parts.validation() : all;
@@ -106,6 +121,15 @@ final class FitThresholdsCommand implements Callable<Integer> {
                         tableName, split, fitOn));
                 onFit = r.calibration();
                 w.println(RiskControl.describe(r));
+            } else if (times != null) {
+                ThresholdSearch.Policy policy = ThresholdFitting.fitTime(config, fitOn, objective.budgetMs, times,
+                        stageTimes, fit);
+                fitted = config.withThresholds(ThresholdFitting.stored(policy), ThresholdFitting.describeTime(policy,
+                        objective.budgetMs, times, config, tableName, split, fitOn));
+                onFit = DynamicInference.evaluate(fitOn, fitted.exitThresholds(), config.costs());
+                w.printf(Locale.ROOT, "priced with %s's stage times (%s): %.2f ms per image on validation (budget"
+                        + " %.2f ms; the full network %.2f ms)%n", stageTimes, times.cpu(),
+                        fitted.thresholdFit().timeBudget().validationMs(), objective.budgetMs, times.fullNetworkMs());
             } else {
                 ThresholdSearch.Policy policy = ThresholdFitting.fit(config, fitOn, objective.budget * 1e9, fit);
                 fitted = config.withThresholds(ThresholdFitting.stored(policy), ThresholdFitting.describe(policy,
@@ -115,12 +139,16 @@ final class FitThresholdsCommand implements Callable<Integer> {
             in.copyTo(out, fitted);
             w.printf(Locale.ROOT, "thresholds %s (%s) fit on %d images (%s): top-1 %.4f at %.4f G%s%n",
                     fitted.thresholds(), fitted.thresholdFit().method(), fitOn.images(), split, onFit.accuracy(),
-                    onFit.meanGigaMultiplyAdds(), riskControlled ? "" : String.format(Locale.ROOT, " (budget %.4f G)",
-                            objective.budget));
+                    onFit.meanGigaMultiplyAdds(), objective.budget == null ? "" : String.format(Locale.ROOT,
+                            " (budget %.4f G)", objective.budget));
             if (parts != null) {
                 Outcome held = DynamicInference.evaluate(parts.test(), fitted.exitThresholds(), config.costs());
                 w.printf(Locale.ROOT, "held-out %d images: top-1 %.4f at %.4f G", parts.test().images(),
                         held.accuracy(), held.meanGigaMultiplyAdds());
+                if (times != null) {
+                    w.printf(Locale.ROOT, ", %.2f ms", DynamicInference.evaluate(parts.test(),
+                            fitted.exitThresholds(), times.costs()).meanMultiplyAdds() / 1e6);
+                }
                 if (riskControlled) { // the fit has checked that the table holds what the risk needs
                     w.printf(Locale.ROOT, ", %s %.4f", risk.key(), RiskControl.empiricalRisk(parts.test(),
                             onFit.thresholds(), risk));

@@ -31,6 +31,7 @@ import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.TablePair;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.io.AtomicFiles;
+import org.anchornet.io.CpuInfo;
 import org.anchornet.report.ClassReport;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;

@@ -184,6 +184,12 @@ public final class Cascade implements AutoCloseable {
         return engine.windowSourceCalls();
     }
 
+    /** Every image through every stage ({@link EngineBenchmark#everyStage}): what each stage costs in time here. */
+    public synchronized StageTimeReport timeEveryStage(List<NDArray> batches, int rounds) {
+        engine.useChunks((int) batches.get(0).getShape().get(0));
+        return EngineBenchmark.everyStage(engine, batches, rounds);
+    }
+
     /** Where the engine's time has gone so far, stage by stage (the server's metrics read it). */
     public StageTimes stageTimes() {
         return engine.stageTimes();

@@ -79,6 +79,7 @@ public record CascadeConfig(
      * @param table the exit table they were fit on (its file name or setup)
      * @param split which images of it: {@code val}, or e.g. {@code 50% of the rows (seed 0)}
      * @param riskControl the guarantee, for thresholds fit by risk control instead of a budget; else null
+     * @param timeBudget the budget in measured time, for thresholds fit under one ({@code --budget-ms}); else null
      */
     public record ThresholdFit(
             String method,
@@ -88,13 +89,24 @@ public record CascadeConfig(
             int images,
             @SerializedName("validation_top1") Double validationTop1,
             @SerializedName("validation_multiply_adds") Double validationMultiplyAdds,
-            @SerializedName("risk_control") RiskBound riskControl) {
+            @SerializedName("risk_control") RiskBound riskControl,
+            @SerializedName("time_budget") TimeBudget timeBudget) {
         /** A fit under a budget, or given by hand. */
         public ThresholdFit(String method, Double budget, String table, String split, int images,
                 Double validationTop1, Double validationMultiplyAdds) {
-            this(method, budget, table, split, images, validationTop1, validationMultiplyAdds, null);
+            this(method, budget, table, split, images, validationTop1, validationMultiplyAdds, null, null);
         }
     }
+
+    /**
+     * A budget of time: mean milliseconds per image allowed, the stage times it was priced with (cumulative, from
+     * {@code bench --stage-times}) and where they were measured, and the fit's mean time on validation.
+     */
+    public record TimeBudget(
+            @SerializedName("budget_ms") double budgetMs,
+            @SerializedName("stage_ms") double[] stageMs,
+            String cpu,
+            @SerializedName("validation_ms") double validationMs) {}
 
     /**
      * A risk-controlled fit's guarantee ({@link org.anchornet.exits.RiskControl}): with probability at least

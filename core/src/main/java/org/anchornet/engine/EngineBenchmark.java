@@ -90,6 +90,25 @@ public final class EngineBenchmark {
                 StageTimeReport.of(bestSpan, engine.costs(), engineBest, baselineRate));
     }
 
+    /**
+     * Every image through every stage, in chunks of the batch size, after a warm-up pass; where the fastest of {@code
+     * rounds} passes spent its time. Each stage runs full batches, so this prices a stage as the engine runs it.
+     */
+    static StageTimeReport everyStage(EarlyExitEngine engine, List<NDArray> batches, int rounds) {
+        timeEngine(engine, batches.subList(0, 1), ExitPolicy.never());
+        double best = Double.MAX_VALUE;
+        StageTimes.Snapshot bestSpan = null;
+        for (int r = 0; r < rounds; r++) {
+            StageTimes.Snapshot before = engine.stageTimes().snapshot();
+            Timed timed = timeEngine(engine, batches, ExitPolicy.never());
+            if (timed.seconds() < best) {
+                best = timed.seconds();
+                bestSpan = engine.stageTimes().snapshot().minus(before);
+            }
+        }
+        return StageTimeReport.of(bestSpan, engine.costs(), best, 0);
+    }
+
     /** Seconds of a timed pass, and what it spent: the engine's multiply-adds, or the baseline's forward seconds. */
     private record Timed(double seconds, double multiplyAdds) {}
 

@@ -1,8 +1,11 @@
 package org.anchornet.engine;
 
+import java.nio.file.Path;
 import java.util.List;
+import org.anchornet.exits.DynamicInference;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.ExitThresholds;
+import org.anchornet.exits.Outcome;
 import org.anchornet.exits.RiskControl;
 import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.ThresholdSearch;
@@ -20,6 +23,17 @@ public final class ThresholdFitting {
             ThresholdFitter.Method method) {
         checkMatches(config, validation);
         return new ThresholdFitter(validation, config.costs()).fit(budget, method).policy();
+    }
+
+    /**
+     * Thresholds under a budget of mean milliseconds per image, priced with stage times measured on this cascade
+     * ({@code bench --stage-times}) instead of multiply-adds; otherwise as {@link #fit}.
+     */
+    public static ThresholdSearch.Policy fitTime(CascadeConfig config, ExitTable validation, double budgetMs,
+            StageTimesFile times, Path timesFile, ThresholdFitter.Method method) {
+        checkMatches(config, validation);
+        times.checkFits(config, timesFile);
+        return new ThresholdFitter(validation, times.costs()).fit(budgetMs * 1e6, method).policy();
     }
 
     /**
@@ -64,7 +78,16 @@ public final class ThresholdFitting {
         return new CascadeConfig.ThresholdFit("risk-control", null, table, split, calibration.images(),
                 r.calibration().accuracy(), r.calibration().meanMultiplyAdds(), new CascadeConfig.RiskBound(
                         t.risk().key(), t.maxRisk(), t.delta(), r.exitsEarly() ? r.lambda() : null, r.empiricalRisk(),
-                        r.pValue()));
+                        r.pValue()), null);
+    }
+
+    /** What a cascade records about a fit under a time budget: its multiply-adds too, with the cascade's costs. */
+    public static CascadeConfig.ThresholdFit describeTime(ThresholdSearch.Policy policy, double budgetMs,
+            StageTimesFile times, CascadeConfig config, String table, String split, ExitTable validation) {
+        Outcome macs = DynamicInference.evaluate(validation, policy.exitThresholds(), config.costs());
+        return new CascadeConfig.ThresholdFit(policy.method(), null, table, split, validation.images(),
+                policy.validation().accuracy(), macs.meanMultiplyAdds(), null, new CascadeConfig.TimeBudget(budgetMs,
+                        times.msPerImage(), times.cpu(), policy.validation().meanMultiplyAdds() / 1e6));
     }
 
     /** A policy's thresholds as a cascade keeps them. */

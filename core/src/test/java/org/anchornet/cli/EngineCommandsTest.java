@@ -20,6 +20,7 @@ import org.anchornet.data.FashionMnist;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
+import org.anchornet.engine.StageTimesFile;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.ExitThresholds;
@@ -163,14 +164,87 @@ class EngineCommandsTest {
         assertTrue(checkpoint.err().contains("--glance-pretrained cannot be used with --cascade"), checkpoint.err());
     }
 
+    /** The package's exit table on the six validation canvases, made once by make-table. */
+    private static Path validationTable() {
+        Path tables = tmp.resolve("tables");
+        Path table = tables.resolve("resnet18_95_val.pth");
+        if (!Files.exists(table)) {
+            CliTest.Run made = CliTest.run("make-table", "--cascade", packaged().toString(), "--data",
+                    tmp.resolve("data").toString(), "--split", "val", "--save-dir", tables.toString(), "--quiet",
+                    "--workers", "1");
+            assertEquals(0, made.code(), made.err());
+        }
+        return table;
+    }
+
+    @Test
+    void aTimeBudgetIsPricedWithTheStageTimesMeasuredByBench() throws Exception {
+        Path table = validationTable();
+        Path timesFile = tmp.resolve("stage-times.json");
+        CliTest.Run bench = CliTest.run("bench", "--cascade", packaged().toString(), "--data",
+                tmp.resolve("data").toString(), "--split", "val", "--images", "6", "--batch-size", "3", "--rounds", "1",
+                "--stage-times", timesFile.toString());
+        assertEquals(0, bench.code(), bench.err());
+        StageTimesFile times = StageTimesFile.read(timesFile);
+        assertEquals(5, times.stages());
+        assertEquals("resnet18", times.arch());
+        assertEquals(3, times.batchSize());
+        double[] ms = times.msPerImage();
+
+        double budget = (ms[0] + ms[4]) / 2;
+        Path timed = tmp.resolve("timed");
+        CliTest.Run fit = CliTest.run("fit-thresholds", "--cascade", packaged().toString(), "--table",
+                table.toString(), "--budget-ms", Double.toString(budget), "--stage-times", timesFile.toString(),
+                "--out", timed.toString());
+        assertEquals(0, fit.code(), fit.err());
+        try (CascadePackage out = CascadePackage.read(timed)) {
+            CascadeConfig config = out.config();
+            CascadeConfig.TimeBudget recorded = config.thresholdFit().timeBudget();
+            assertEquals(budget, recorded.budgetMs());
+            assertArrayEquals(ms, recorded.stageMs());
+            // the fit's mean time, recomputed here from the table, the thresholds and the measured times
+            ExitTable rows = ExitTable.read(table);
+            double sumMs = 0;
+            double sumMacs = 0;
+            for (int i = 0; i < rows.images(); i++) {
+                final int row = i;
+                int exit = org.anchornet.exits.ExitRule.exitStage(st -> rows.confidence(st, row),
+                        config.exitThresholds());
+                sumMs += ms[exit];
+                sumMacs += config.costs().stage(exit);
+            }
+            assertEquals(sumMs / rows.images(), recorded.validationMs(), 1e-5);
+            assertTrue(recorded.validationMs() <= budget + 1e-5, recorded.validationMs() + " within " + budget);
+            assertEquals(sumMacs / rows.images(), config.thresholdFit().validationMultiplyAdds(), 1);
+            assertEquals(null, config.thresholdFit().budget(), "a time budget is not a multiply-add budget");
+        }
+        assertTrue(fit.out().contains("ms per image on validation"), fit.out());
+
+        // the budget and the times go together; times of another cascade, or broken ones, are refused in one line
+        Path other = tmp.resolve("other-times.json");
+        Files.writeString(other, Files.readString(timesFile).replace("\"resnet18\"", "\"resnet50\""));
+        Path broken = tmp.resolve("broken-times.json");
+        Files.writeString(broken, Files.readString(timesFile).replaceFirst("\"ms_per_image\": \\[\\s*[0-9.E-]+",
+                "\"ms_per_image\": [1e9"));
+        for (List<String> wrong : List.of(List.of("--budget-ms", "5"),
+                List.of("--budget-ms", "5", "--stage-times", other.toString()),
+                List.of("--budget-ms", "5", "--stage-times", broken.toString()),
+                List.of("--budget", "0.8", "--stage-times", timesFile.toString()))) {
+            List<String> args = new ArrayList<>(List.of("fit-thresholds", "--cascade", packaged().toString(),
+                    "--table", table.toString(), "--out", tmp.resolve("never-timed").toString()));
+            args.addAll(wrong);
+            CliTest.Run refused = CliTest.run(args.toArray(String[]::new));
+            assertEquals(2, refused.code(), wrong + ": " + refused.err());
+            assertEquals(1, refused.err().strip().lines().count(), refused.err());
+            assertTrue(refused.err().contains("go together") || refused.err().contains("another cascade")
+                    || refused.err().contains("non-decreasing"), wrong + ": " + refused.err());
+        }
+        assertTrue(Files.notExists(tmp.resolve("never-timed")), "a refused fit writes nothing");
+    }
+
     @Test
     void makeTableAndFitThresholdsTakeThePackageAlone() throws Exception {
-        Path tables = tmp.resolve("tables");
-        CliTest.Run made = CliTest.run("make-table", "--cascade", packaged().toString(), "--data",
-                tmp.resolve("data").toString(), "--split", "val", "--save-dir", tables.toString(), "--quiet",
-                "--workers", "1");
-        assertEquals(0, made.code(), made.err());
-        Path table = tables.resolve("resnet18_95_val.pth");
+        Path table = validationTable();
         Path fitted = tmp.resolve("fitted.zip");
         CliTest.Run fit = CliTest.run("fit-thresholds", "--cascade", packaged().toString(), "--table",
                 table.toString(), "--budget", "0.8", "--out", fitted.toString());

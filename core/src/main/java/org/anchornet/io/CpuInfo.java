@@ -1,4 +1,4 @@
-package org.anchornet.demo;
+package org.anchornet.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,10 +9,10 @@ import java.util.List;
  * The CPU a run measured on, as the report names it: oneDNN picks AVX-512 or AVX2 kernels by what the CPU offers (or
  * by {@code ONEDNN_MAX_CPU_ISA}), and float results and speed differ between them.
  */
-final class CpuInfo {
+public final class CpuInfo {
     private CpuInfo() {}
 
-    static String describe() {
+    public static String describe() {
         String model = "unknown CPU";
         boolean avx512 = false;
         boolean avx2 = false;
