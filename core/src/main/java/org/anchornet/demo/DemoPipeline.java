@@ -32,6 +32,7 @@ import org.anchornet.exits.TablePair;
 import org.anchornet.exits.ThresholdSearch;
 import org.anchornet.io.AtomicFiles;
 import org.anchornet.io.CpuInfo;
+import org.anchornet.io.Durations;
 import org.anchornet.report.ClassReport;
 import org.anchornet.model.Architectures;
 import org.anchornet.model.CostCounter;
@@ -70,19 +71,24 @@ public final class DemoPipeline {
     private final long started = System.nanoTime();
     private final Map<String, Double> stepSeconds = new LinkedHashMap<>();
     private String currentStep;
+    private String currentKey;
     private long stepStarted = System.nanoTime();
-    private int step;
+    private RunPlan plan;
 
     public DemoPipeline(DemoSettings settings, PrintWriter log) {
         this.s = settings;
         this.log = log;
     }
 
-    private void announce(String what) {
+    /** Logs the start of a step: its place in the plan, the time so far, and the time the rest should take. */
+    private void announce(String key, String what) {
         closeStep();
-        step++;
         currentStep = what;
-        log.printf(Locale.ROOT, "[%d %5.0fs] %s%n", step, (System.nanoTime() - started) / 1e9, what);
+        currentKey = key;
+        Double left = plan.secondsLeft(key);
+        log.printf(Locale.ROOT, "[%s %s] %s  (run ETA %s)%n", plan.position(key),
+                Durations.of((System.nanoTime() - started) / 1e9), what,
+                left == null ? "after the first step" : Durations.of(left));
         log.flush();
     }
 
@@ -90,6 +96,7 @@ public final class DemoPipeline {
         long now = System.nanoTime();
         if (currentStep != null) {
             stepSeconds.put(currentStep, (now - stepStarted) / 1e9);
+            plan.finished(currentKey, (now - stepStarted) / 1e9);
         }
         stepStarted = now;
     }
@@ -120,10 +127,12 @@ public final class DemoPipeline {
                     + " --budget-fraction %.2f or more", 100 * s.budgetFraction(), s.arch(), full, s.canvas(),
                     glanceCost, DemoTraining.glanceSize(), Math.ceil(100 * glanceCost / full) / 100));
         }
+        plan = new RunPlan(s, data.classes().size(), data.train().size(), val.size(), test.size());
         DemoTraining training = new DemoTraining(s, log, this::announce, data);
         DemoTraining.Networks nets = training.trainAll();
 
-        announce("testing the full-resolution and resolution-scaled baselines on " + test.size() + " images");
+        announce("test", "testing the full-resolution and resolution-scaled baselines on " + test.size()
+                + " images");
         DemoSummary.Point baseline = new DemoSummary.Point(training.evaluate(TrainingSettings.Mode.FULL, s.canvas(),
                 nets.baseline(), test), gmacs(s.canvas(), data.classes().size()));
         List<DemoSummary.Resolution> resolutions = new ArrayList<>();
@@ -135,15 +144,16 @@ public final class DemoPipeline {
         CascadeConfig untuned = cascadeConfig(nets, data);
         Map<String, TablePair> tables;
         try (Cascade cascade = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.patch())) {
-            announce("making exit tables on validation and test with AnchorNet's, random and centre windows");
+            announce("tables", "making exit tables on validation and test with AnchorNet's, random and centre"
+                    + " windows");
             tables = new DemoTables(s, log).make(cascade, val, test);
         }
 
         StageCosts costs = untuned.costs();
         double budget = s.budgetFraction() * baseline.gmacs() * 1e9;
-        announce(String.format(Locale.ROOT, "fitting thresholds on validation under %.3f G (%.0f%% of the baseline's"
-                + " %.3f G), scoring them on test, and sweeping budgets", budget / 1e9, 100 * s.budgetFraction(),
-                baseline.gmacs()));
+        announce("fit", String.format(Locale.ROOT, "fitting thresholds on validation under %.3f G (%.0f%% of the"
+                + " baseline's %.3f G), scoring them on test, and sweeping budgets", budget / 1e9,
+                100 * s.budgetFraction(), baseline.gmacs()));
         Map<String, DemoSummary.Method> methods = new LinkedHashMap<>();
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
@@ -161,7 +171,7 @@ public final class DemoPipeline {
         resolutions.add(0, new DemoSummary.Resolution(DemoTraining.glanceSize(), glance.testTop1(), glance.gmacs()));
         resolutions.add(new DemoSummary.Resolution(s.canvas(), baseline.testTop1(), baseline.gmacs()));
 
-        announce("writing the trained cascade to " + out.resolve("cascade"));
+        announce("package", "writing the trained cascade to " + out.resolve("cascade"));
         Path packageDir = out.resolve("cascade");
         CascadePackage.write(packageDir, untuned.withThresholds(ThresholdFitting.stored(chosen),
                 ThresholdFitting.describe(chosen, budget, "tables/anchornet_val.pth", "val",
@@ -176,7 +186,7 @@ public final class DemoPipeline {
             AtomicFiles.writeString(out.resolve(HtmlReport.CLASSES_FRAGMENT), classes.html());
         }
 
-        announce("drawing windows, per-stage predictions and class activation maps");
+        announce("figures", "drawing windows, per-stage predictions and class activation maps");
         try (Cascade cascade = Cascade.load(packageDir)) {
             DemoFigures.examples(cascade, test, out);
         }
@@ -186,7 +196,7 @@ public final class DemoPipeline {
         write(summary);
 
         // Timed last, in a fresh process, after this one has released its networks and tables (see BenchProcess).
-        announce("timing the early-exit engine against the full-resolution baseline (fresh process)");
+        announce("bench", "timing the early-exit engine against the full-resolution baseline (fresh process)");
         EngineBenchmark.Result bench = BenchProcess.run(benchArgs(packageDir, nets.baseline(), data),
                 out.resolve("bench.json"), out.resolve("bench.log"));
         closeStep();

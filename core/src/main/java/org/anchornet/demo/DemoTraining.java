@@ -24,7 +24,8 @@ final class DemoTraining {
     /** Announces a step in the demo's log. */
     @FunctionalInterface
     interface Steps {
-        void announce(String what);
+        /** @param key the step's name in the {@link RunPlan} */
+        void announce(String key, String what);
     }
 
     private final DemoSettings s;
@@ -54,11 +55,11 @@ final class DemoTraining {
         Path pretrained = null;
         if (s.pretrained() != null) {
             pretrained = Path.of(s.pretrained()); // every downstream network starts from it; its head is replaced
-            steps.announce("starting every downstream network from " + pretrained + " (no pretraining)");
+            steps.announce("pretrained", "starting every downstream network from " + pretrained + " (no pretraining)");
             checkStart(s.arch(), pretrained, "--pretrained");
         } else if (s.pretrain().epochs() > 0) {
             boolean full = s.pretrainSide() == s.canvas();
-            steps.announce("pretraining " + s.arch() + " from scratch on whole images at " + s.pretrainSide()
+            steps.announce("pretrain", "pretraining " + s.arch() + " from scratch on whole images at " + s.pretrainSide()
                     + " px (the shared start of every downstream network)");
             pretrained = fit(downstream(full ? TrainingSettings.Mode.FULL : TrainingSettings.Mode.RESIZED,
                     s.pretrain(), null).patchSize(full ? glanceSize() : s.pretrainSide()), "pretrained");
@@ -67,18 +68,18 @@ final class DemoTraining {
         if (anchorStart != null) {
             checkStart(org.anchornet.model.Architectures.ANCHORNET, anchorStart, "--pretrained-anchornet");
         }
-        steps.announce("training AnchorNet" + (anchorStart != null ? " from " + anchorStart : ""));
+        steps.announce("anchornet", "training AnchorNet" + (anchorStart != null ? " from " + anchorStart : ""));
         Path anchor = fit(recipe(TrainingSettings.anchorNetDefaults(), s.anchorNet()).pretrained(anchorStart),
                 "anchornet");
-        steps.announce("fine-tuning the glance network (whole canvas resized to " + glanceSize() + " px)");
+        steps.announce("glance", "fine-tuning the glance network (whole canvas resized to " + glanceSize() + " px)");
         Path glance = fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained).patchSize(glanceSize()),
                 "glance");
-        steps.announce("fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
+        steps.announce("full", "fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
         Path baseline = fit(downstream(TrainingSettings.Mode.FULL, s.fineTune(), pretrained), "full");
         Path patch = patchNetwork(pretrained, anchor, glance, baseline);
         Map<Integer, Path> resolutions = new LinkedHashMap<>();
         for (int side : s.resolutions()) {
-            steps.announce("fine-tuning the resolution-scaled baseline at " + side + " px");
+            steps.announce("resized-" + side, "fine-tuning the resolution-scaled baseline at " + side + " px");
             resolutions.put(side, fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
                     .patchSize(side), "resized-" + side));
         }
@@ -92,7 +93,7 @@ final class DemoTraining {
      * fold.
      */
     private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
-        steps.announce("fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
+        steps.announce("patch", "fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
         Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.patchFineTune(), pretrained).anchorNet(anchor)
                 .topK(s.topK()).iou(s.iou()), "patch");
         if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
@@ -103,12 +104,12 @@ final class DemoTraining {
         int folds = crossFit ? DemoSettings.CROSS_FIT_FOLDS : 0;
         for (int f = 0; f < folds; f++) {
             int[] rows = TrainingSettings.StageTargets.outOfFold(train.size(), f, DemoSettings.CROSS_FIT_FOLDS);
-            steps.announce("fine-tuning glance network " + (f + 1) + " of " + DemoSettings.CROSS_FIT_FOLDS + " on the "
+            steps.announce("glance-fold-" + f, "fine-tuning glance network " + (f + 1) + " of " + DemoSettings.CROSS_FIT_FOLDS + " on the "
                     + rows.length + " training canvases outside its fold (cross-fitting)");
             foldGlances.add(fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
                     .patchSize(glanceSize()), "glance-fold-" + f, train.select(rows)));
         }
-        steps.announce("refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
+        steps.announce("patch-refined", "refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
                 + " windows, running sums) with soft targets from the full-resolution network"
                 + (crossFit ? ", each training canvas with the glance of the fold network that did not see it" : ""));
         return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.patchFineTune()), paper)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.anchornet.io.Durations;
 
 /**
  * Where a training run stands after some epochs, besides its weights: what a checkpoint records so that a resumed run
@@ -56,6 +57,28 @@ public record RunState(int epochsDone, double bestTop1, int bestEpoch, long step
         all.add(epoch);
         return new RunState(epochsDone + 1, improved ? epoch.valTop1() : bestTop1,
                 improved ? epochsDone + 1 : bestEpoch, steps + epochSteps, rate, stall, dropped, done, all);
+    }
+
+    /**
+     * How long the rest of this run should take, for its log: the epochs left if validation stops improving now (the
+     * plateau schedule's remaining drops, then early stopping) and at most, at the mean epoch time so far; empty when
+     * the run is over.
+     */
+    String eta(TrainingSettings s) {
+        if (finished || history.isEmpty()) {
+            return "";
+        }
+        int most = s.epochs() - epochsDone;
+        int ifStalled = most;
+        if (s.patience() > 0) {
+            int drops = s.schedule() == TrainingSettings.Schedule.PLATEAU ? Math.max(0, s.plateauDrops() - this.drops)
+                    : 0;
+            ifStalled = Math.min(most, s.patience() - stalled + drops * s.patience());
+        }
+        double epochSeconds = history.stream().mapToDouble(EpochResult::seconds).average().orElse(0);
+        return ifStalled == most ? "  step ETA " + Durations.of(most * epochSeconds)
+                : "  step ETA " + Durations.of(ifStalled * epochSeconds) + " (at most " + Durations.of(most
+                        * epochSeconds) + ")";
     }
 
     /** Whether the last epoch gave the best weights so far. */

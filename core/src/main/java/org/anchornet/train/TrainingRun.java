@@ -199,9 +199,9 @@ public final class TrainingRun implements AutoCloseable {
         Checkpoint after = new Checkpoint(next, best, settings.arch(), settings.seed(), settings.asMap());
         folder.save(after, file -> Checkpoint.save(file, network, optimizer, after));
         log.printf(Locale.ROOT, "epoch %d/%d  lr %.5f  loss %.4f  train top-1 %.2f%%  val top-1 %.2f%%  %.1f img/s"
-                + "  data wait %.1fs  %.0fs%s%n", r.epoch(), settings.epochs(), lr, r.trainLoss(), 100 * r.trainTop1(),
-                100 * r.valTop1(), r.imagesPerSecond(), r.dataWaitSeconds(), seconds,
-                next.lastImproved() ? "  (best)" : "");
+                + "  data wait %.1fs  %.0fs%s%s%n", r.epoch(), settings.epochs(), lr, r.trainLoss(),
+                100 * r.trainTop1(), 100 * r.valTop1(), r.imagesPerSecond(), r.dataWaitSeconds(), seconds,
+                next.lastImproved() ? "  (best)" : "", next.eta(settings));
         log.flush();
         return after;
     }

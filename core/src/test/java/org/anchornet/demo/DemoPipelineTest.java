@@ -47,6 +47,16 @@ class DemoPipelineTest {
                 "per_class.csv", "confusion.csv")) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
+        // every step says its place in the plan and, once one has finished, how long the rest should take
+        String steps = log.toString();
+        java.util.regex.Matcher last = java.util.regex.Pattern.compile("\\[(\\d+)/(\\d+) [^\\]]*\\] timing the"
+                + " early-exit engine").matcher(steps);
+        assertTrue(last.find(), steps);
+        assertEquals(last.group(2), last.group(1), "timing is the plan's last step");
+        assertTrue(java.util.regex.Pattern.compile("\\[1/" + last.group(2) + " \\d+ s\\] pretraining[^\\n]*\\(run ETA"
+                + " after the first step\\)").matcher(steps).find(), steps);
+        assertTrue(java.util.regex.Pattern.compile("\\] making exit tables[^\\n]*\\(run ETA \\d+ (s|min)\\)")
+                .matcher(steps).find(), steps);
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows")
                 && html.contains("<th>stage 5 (") && html.contains("resolution-scaled baseline at 112 px")
