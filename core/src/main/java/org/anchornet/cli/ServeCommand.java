@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE} ms).")
     long maxWait;
 
+    @Option(names = "--stage-wait-ms", description = "How long survivors wait at a later stage for a fuller batch"
+            + " while requests keep arriving (default: --max-wait-ms).")
+    Long stageWait;
+
     @Option(names = "--queue", defaultValue = "256", converter = Converters.PositiveInt.class,
             description = "Images that may wait before requests get 503 (default ${DEFAULT-VALUE}).")
     int queue;
@@ -73,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
             long fullCost = CostCounter.count(full != null ? full : Architectures.get(cascade.config().arch())
                     .create(manager, cascade.config().numClasses(), 0), cascade.config().inputSize()).multiplyAdds();
             CascadeServer.Settings settings = new CascadeServer.Settings(host, port, new RequestBatcher.Options(
-                    maxBatch, maxWait, queue), (long) maxBodyMb << 20, 60_000, idleTimeoutSeconds * 1000L);
+                    maxBatch, maxWait, queue, stageWait != null ? stageWait : maxWait), (long) maxBodyMb << 20, 60_000, idleTimeoutSeconds * 1000L);
             CascadeServer server = CascadeServer.start(cascade, full, fullCost, settings);
             CountDownLatch stopRequested = new CountDownLatch(1);
             onTermination(stopRequested::countDown);

@@ -24,20 +24,32 @@ import org.anchornet.model.TorchModule;
  * Early exit across concurrent requests. Requests queue (bounded); one worker thread takes the waiting images
  * together (up to {@code maxBatch}, waiting at most {@code maxWait} for more once one is there) and runs the glance
  * on them; each image that passes its threshold is answered at once, and the survivors wait at their next stage,
- * where they join the survivors of other requests, so later stages run on batches gathered across requests. A stage
- * runs when it has a full batch, when its oldest image has waited {@code maxWait}, or when nothing else is waiting.
+ * where they join the survivors of other requests, so later stages run on batches gathered across requests. A later
+ * stage runs when it has a full batch, when its oldest image has waited {@code stageWait}, or when no request is
+ * queued; the deepest due stage runs first, so survivors do not wait behind new arrivals.
  *
  * <p>Serving the full-resolution network instead ({@link #fullNetwork}) keeps the same queue and batching with a
  * single stage, for side-by-side load measurements.
  */
 public final class RequestBatcher implements AutoCloseable {
-    /** Batching and queueing limits. */
-    public record Options(int maxBatch, long maxWaitMillis, int queueCapacity) {
+    /**
+     * Batching and queueing limits.
+     *
+     * @param maxWaitMillis how long new arrivals wait for a fuller glance batch
+     * @param stageWaitMillis how long survivors wait at a later stage for a fuller batch while requests keep arriving
+     *     (they run at once when none does)
+     */
+    public record Options(int maxBatch, long maxWaitMillis, int queueCapacity, long stageWaitMillis) {
         public Options {
-            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1) {
-                throw new IllegalArgumentException("max batch and queue capacity must be positive, the wait not"
+            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1 || stageWaitMillis < 0) {
+                throw new IllegalArgumentException("max batch and queue capacity must be positive, the waits not"
                         + " negative");
             }
+        }
+
+        /** Later stages wait as long as the glance. */
+        public Options(int maxBatch, long maxWaitMillis, int queueCapacity) {
+            this(maxBatch, maxWaitMillis, queueCapacity, maxWaitMillis);
         }
     }
 
@@ -207,17 +219,20 @@ public final class RequestBatcher implements AutoCloseable {
     }
 
     /**
-     * Runs each stage that has waiting images, earliest first: when it has a full batch, when its oldest image has
-     * waited {@code maxWait}, or when no new request is queued ({@code morePending} false).
+     * Runs each stage that has waiting images, deepest first: the glance on the new arrivals; a later stage when it
+     * has a full batch, when its oldest image has waited {@code stageWait}, or when no new request is queued ({@code
+     * morePending} false).
      */
     private void advance(Map<Integer, List<Waiting>> waiting, boolean morePending) {
         long now = System.nanoTime();
-        for (int stage : List.copyOf(waiting.keySet())) {
+        List<Integer> stages = new ArrayList<>(waiting.keySet());
+        java.util.Collections.reverse(stages);
+        for (int stage : stages) {
             List<Waiting> here = waiting.get(stage);
             int images = here.stream().mapToInt(w -> w.flight().size()).sum();
             long oldest = here.stream().mapToLong(Waiting::since).min().orElse(now);
             boolean due = stage == 0 || images >= options.maxBatch() || !morePending
-                    || now - oldest >= TimeUnit.MILLISECONDS.toNanos(options.maxWaitMillis());
+                    || now - oldest >= TimeUnit.MILLISECONDS.toNanos(options.stageWaitMillis());
             if (!due) {
                 continue;
             }

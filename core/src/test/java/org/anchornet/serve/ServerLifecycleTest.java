@@ -88,6 +88,53 @@ class ServerLifecycleTest {
     }
 
     @Test
+    void survivorsWaitForAFullerBatchWhileRequestsKeepComingAndRunWhenTheyStop() throws Exception {
+        try (Cascade c = Cascade.load(packageDir)) {
+            // the queue depth each batch started at: all 24 images are queued before the worker takes the first 4
+            List<int[]> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+            RequestBatcher[] holder = new RequestBatcher[1];
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            RequestBatcher.Listener listener = new RequestBatcher.Listener() {
+                @Override
+                public void batch(int stage, int images) {
+                    try {
+                        queued.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    batches.add(new int[] {stage, images, holder[0].queueDepth()});
+                }
+
+                @Override
+                public void exited(int stage) {}
+            };
+            holder[0] = RequestBatcher.cascade(c, new RequestBatcher.Options(4, 0, 64, 60_000), listener);
+            List<CompletableFuture<Prediction>> answers = new ArrayList<>();
+            List<Path> order = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (Path image : images) {
+                    answers.add(holder[0].submit(preprocessed(c, image)));
+                    order.add(image);
+                }
+            }
+            queued.countDown();
+            for (int i = 0; i < answers.size(); i++) {
+                Prediction served = answers.get(i).get(60, TimeUnit.SECONDS);
+                Prediction direct = c.classify(order.get(i));
+                assertEquals(direct.exitStage(), served.exitStage(), "image " + i);
+                assertEquals(direct.predicted(), served.predicted(), "image " + i);
+            }
+            holder[0].drain(10_000);
+            assertTrue(batches.stream().anyMatch(b -> b[0] > 0), "some images went past the glance");
+            for (int[] b : batches) {
+                // a later stage ran short of a full batch only once nothing was queued (its wait is a minute)
+                assertTrue(b[0] == 0 || b[1] >= 4 || b[2] == 0, "stage " + (b[0] + 1) + " ran " + b[1]
+                        + " images with " + b[2] + " queued");
+            }
+        }
+    }
+
+    @Test
     void aFullQueueRefusesWithOverloadedInsteadOfGrowing() throws Exception {
         try (Cascade c = Cascade.load(packageDir)) {
             RequestBatcher batcher = RequestBatcher.cascade(c, new RequestBatcher.Options(1, 0, 3), new Recorder());
