@@ -4,6 +4,7 @@ import org.anchornet.model.Architectures;
 import org.anchornet.model.AnchorNet;
 import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.StageCostCounter;
+import org.anchornet.engine.StageTimesFile;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
@@ -64,6 +65,11 @@ final class DynamicInferenceCommand implements Callable<Integer> {
                 + " validation, report them on test.")
         Double budget;
 
+        @Option(names = "--budget-ms", converter = Converters.PositiveDouble.class, description = "Fit thresholds"
+                + " with mean time ≤ this many milliseconds per image on validation, priced with --stage-times, and"
+                + " report them on test.")
+        Double budgetMs;
+
         @Option(names = "--sweep", description = "Trace the accuracy-vs-cost frontier over budgets (CSV, PNG, SVG).")
         boolean sweep;
     }
@@ -109,6 +115,10 @@ final class DynamicInferenceCommand implements Callable<Integer> {
     @Option(names = "--anchornet-gmacs", converter = Converters.PositiveDouble.class,
             description = "Override: G multiply-adds of one AnchorNet pass.")
     Double anchornetGmacs;
+
+    @Option(names = "--stage-times", paramLabel = "FILE", description = "With --budget-ms: each stage's time per"
+            + " image, from bench --stage-times on the cascade that made the table.")
+    Path stageTimes;
 
     @Option(names = "--budgets", defaultValue = "40", description = "Number of budgets in a sweep (default"
             + " ${DEFAULT-VALUE}).")
@@ -172,8 +182,14 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             }
             TablePair parts = testTable != null ? new TablePair(table, ExitTable.read(testTable))
                     : TablePair.split(table, valFraction, seed);
+            if ((mode.budgetMs != null) != (stageTimes != null)) {
+                throw new IllegalArgumentException("--budget-ms and --stage-times go together: the stage times"
+                        + " price the budget");
+            }
             if (mode.sweep) {
                 sweep(out, output, parts.validation(), parts.test(), costs);
+            } else if (mode.budgetMs != null) {
+                fitTime(out, output, parts, costs, StageTimesFile.read(stageTimes));
             } else {
                 fitBudget(out, output, parts.validation(), parts.test(), costs, mode.budget * 1e9);
             }
@@ -222,6 +238,53 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             }
         }
         OutcomeReport.print(out, output, onTest, labels);
+    }
+
+    /** A fit under a time budget: its thresholds, and on validation and test its top-1, time and multiply-adds. */
+    private void fitTime(PrintWriter out, OutcomeReport.Format output, TablePair parts, StageCosts costs,
+            StageTimesFile times) {
+        ExitTable val = parts.validation();
+        if (times.stages() != val.stages()) {
+            throw new IllegalArgumentException(stageTimes + " has " + times.stages() + " stages, the table "
+                    + val.stages());
+        }
+        val.metadata().arch().filter(a -> !a.equals(times.arch())).ifPresent(a -> {
+            throw new IllegalArgumentException("the table was made with " + a + ", " + stageTimes + " timed "
+                    + times.arch());
+        });
+        ThresholdFitter.Result result = new ThresholdFitter(val, times.costs()).fit(mode.budgetMs * 1e6, fit);
+        ExitThresholds chosen = result.policy().exitThresholds();
+        java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
+        report.put("budget_ms", mode.budgetMs);
+        report.put("stage_ms", times.msPerImage());
+        report.put("cpu", times.cpu());
+        report.put("method", result.policy().method());
+        report.put("thresholds", chosen.stored());
+        report.put("answer", chosen.answer().key());
+        for (String split : List.of("validation", "test")) {
+            ExitTable rows = split.equals("test") ? parts.test() : val;
+            Outcome time = DynamicInference.evaluate(rows, chosen, times.costs());
+            Outcome macs = DynamicInference.evaluate(rows, chosen, costs);
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            r.put("images", rows.images());
+            r.put("top1", time.accuracy());
+            r.put("mean_ms", time.meanMultiplyAdds() / 1e6);
+            r.put("mean_gmacs", macs.meanGigaMultiplyAdds());
+            report.put(split, r);
+        }
+        if (output == OutcomeReport.Format.JSON) {
+            out.println(JSON.toJson(report));
+            return;
+        }
+        out.printf(Locale.ROOT, "budget %.2f ms per image, priced with %s (%s; the full network %.2f ms)%n",
+                mode.budgetMs, stageTimes, times.cpu(), times.fullNetworkMs());
+        out.printf("fit: %s -> thresholds %s%n", result.policy().method(), chosen);
+        for (String split : List.of("validation", "test")) {
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> r = (java.util.Map<String, Object>) report.get(split);
+            out.printf(Locale.ROOT, "%s (%d images): top-1 %.4f at %.2f ms, %.4f G multiply-adds per image%n", split,
+                    r.get("images"), r.get("top1"), r.get("mean_ms"), r.get("mean_gmacs"));
+        }
     }
 
     private void sweep(PrintWriter out, OutcomeReport.Format output, ExitTable val, ExitTable test, StageCosts costs)

@@ -91,6 +91,51 @@ class DynamicInferenceCommandTest {
     }
 
     @Test
+    void aTimeBudgetIsSpentWithTheMeasuredStageTimes() throws Exception {
+        // a machine where AnchorNet costs as much as a patch: stage 2 costs 2.5 passes of time, not 2.08 of arithmetic
+        Path times = Files.writeString(tmp.resolve("times.json"), """
+                {"cpu": "test CPU", "threads": 2, "batch_size": 32, "arch": "densenet201", "patch_size": 95,
+                 "input_size": 224, "ms_per_image": [10, 25, 35, 45, 55, 65], "full_network_ms_per_image": 60}
+                """);
+        CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget-ms", "20", "--stage-times",
+                times.toString(), "--fit", "pj", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(20, o.get("budget_ms").getAsDouble());
+        assertEquals(6, o.getAsJsonArray("thresholds").size());
+        JsonObject val = o.getAsJsonObject("validation");
+        double ms = val.get("mean_ms").getAsDouble();
+        assertTrue(ms <= 20 + 1e-9 && ms > 19, "p^j spends the time budget on validation: " + ms);
+        // the same thresholds in multiply-adds: past the glance, an image costs 15-55 ms and 0.85-4.01 G more (stage
+        // 2 to 6), so the extra G per extra ms lies between 0.85 / 15 and 4.01 / 55
+        double extra = val.get("mean_gmacs").getAsDouble() - 0.7898;
+        assertTrue(extra >= (ms - 10) * 0.056 && extra <= (ms - 10) * 0.074, extra + " G for " + (ms - 10) + " ms");
+        assertEquals(25000, val.get("images").getAsInt() + 0, 1, "half the table fits");
+        assertTrue(o.getAsJsonObject("test").get("mean_ms").getAsDouble() < 21);
+
+        CliTest.Run text = run("dynamic-inference", "--table-file", table(), "--budget-ms", "20", "--stage-times",
+                times.toString(), "--fit", "pj");
+        assertTrue(text.out().contains("budget 20.00 ms per image") && text.out().contains("test (25000 images)"),
+                text.out());
+
+        Path fewer = Files.writeString(tmp.resolve("fewer.json"), Files.readString(times)
+                .replace("[10, 25, 35, 45, 55, 65]", "[10, 25, 35]"));
+        for (String[] wrong : List.of(new String[] {"--budget-ms", "20"},
+                new String[] {"--budget-ms", "20", "--stage-times", fewer.toString()},
+                new String[] {"--budget", "1.2", "--stage-times", times.toString()})) {
+            String[] args = new String[wrong.length + 3];
+            args[0] = "dynamic-inference";
+            args[1] = "--table-file";
+            args[2] = table();
+            System.arraycopy(wrong, 0, args, 3, wrong.length);
+            CliTest.Run refused = run(args);
+            assertEquals(2, refused.code(), String.join(" ", wrong) + ": " + refused.err());
+            assertTrue(refused.err().contains("go together") || refused.err().contains("3 stages, the table 6"),
+                    refused.err());
+        }
+    }
+
+    @Test
     void budgetJsonIsOneObjectWithEveryCandidateScoredOnBothHalves() {
         CliTest.Run r = run("dynamic-inference", "--table-file", table(), "--budget", "1.78", "--json");
         assertEquals(0, r.code(), r.err());
