@@ -132,6 +132,19 @@ public final class CascadeServer implements AutoCloseable {
         routes();
     }
 
+    /** Refuses a taken address in words (Jetty's own failure is masked by "STOPPED" from its stop on the way out). */
+    private static void checkFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "); is another server on that port? Give --port another one, or 0 for a free one");
+        }
+    }
+
     /**
      * Starts serving a cascade: warms every stage up, then listens.
      *
@@ -140,6 +153,7 @@ public final class CascadeServer implements AutoCloseable {
      */
     public static CascadeServer start(Cascade cascade, TorchModule fullNetwork, long fullMultiplyAdds,
             Settings settings) {
+        checkFree(settings.host(), settings.port());
         CascadeServer server = new CascadeServer(cascade, fullNetwork, fullMultiplyAdds, settings);
         server.app.start(settings.host(), settings.port());
         for (org.eclipse.jetty.server.Connector c : server.app.jettyServer().server().getConnectors()) {

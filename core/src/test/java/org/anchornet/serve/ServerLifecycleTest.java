@@ -135,6 +135,19 @@ class ServerLifecycleTest {
     }
 
     @Test
+    void aTakenPortIsRefusedInWordsBeforeAnythingStarts() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress()); Cascade c = Cascade.load(packageDir)) {
+            int port = taken.getLocalPort();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CascadeServer.start(c,
+                    null, 1_000_000_000L, new CascadeServer.Settings("127.0.0.1", port, new RequestBatcher.Options(
+                            4, 5, 64), 1 << 20, 60_000, 30_000)));
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + port + " (")
+                    && e.getMessage().contains("another server on that port"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullQueueRefusesWithOverloadedInsteadOfGrowing() throws Exception {
         try (Cascade c = Cascade.load(packageDir)) {
             RequestBatcher batcher = RequestBatcher.cascade(c, new RequestBatcher.Options(1, 0, 3), new Recorder());
