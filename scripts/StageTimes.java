@@ -35,7 +35,7 @@ public class StageTimes {
                         var flight = cascade.engine().begin(m.create(x, new Shape(1, 3, side, side)), List.of(0));
                         for (int s = 0; s < stages && flight.size() > 0; s++) {
                             long start = System.nanoTime();
-                            flight = cascade.engine().step(flight, EarlyExitEngine.ExitPolicy.never()).survivors();
+                            flight = cascade.engine().step(flight, org.anchornet.engine.ExitPolicy.never()).survivors();
                             if (pass == 1) {
                                 total[s] += (System.nanoTime() - start) / 1e6;
                             }
