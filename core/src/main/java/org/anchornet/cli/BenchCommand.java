@@ -251,11 +251,9 @@ final class BenchCommand implements Callable<Integer> {
         out.println("  stage  images  batches  mean batch  network ms/image  G multiply-adds/s (of full's)"
                 + "  around it ms/image");
         for (StageTimeReport.Stage s : t.stages()) {
-            double around = s.prepareMs() + s.readoutMs() + s.carryMs()
-                    + (s.proposalMs() == null ? 0 : s.proposalMs());
             out.printf(Locale.ROOT, "  %5d  %6d  %7d  %10.1f  %16.2f  %10.1f (%3.0f%%)  %17.2f%n", s.stage(), s.images(),
                     s.batches(), s.meanBatchImages(), s.networkMs(), s.networkMultiplyAddsPerSecond() / 1e9,
-                    100 * s.networkShareOfBaseline(), around);
+                    100 * s.networkShareOfBaseline(), s.aroundMs());
             if (s.anchorNetMs() != null) {
                 out.printf(Locale.ROOT, "         AnchorNet before it: %.2f ms/image (%.1f G multiply-adds/s), window"
                         + " proposal %.2f ms/image%n", s.anchorNetMs(),

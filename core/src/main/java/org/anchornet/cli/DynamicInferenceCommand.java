@@ -7,6 +7,7 @@ import org.anchornet.engine.StageCostCounter;
 import org.anchornet.engine.StageTimesFile;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -252,38 +253,39 @@ final class DynamicInferenceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the table was made with " + a + ", " + stageTimes + " timed "
                     + times.arch());
         });
-        ThresholdFitter.Result result = new ThresholdFitter(val, times.costs()).fit(mode.budgetMs * 1e6, fit);
-        ExitThresholds chosen = result.policy().exitThresholds();
-        java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
-        report.put("budget_ms", mode.budgetMs);
-        report.put("stage_ms", times.msPerImage());
-        report.put("cpu", times.cpu());
-        report.put("method", result.policy().method());
-        report.put("thresholds", chosen.stored());
-        report.put("answer", chosen.answer().key());
-        for (String split : List.of("validation", "test")) {
-            ExitTable rows = split.equals("test") ? parts.test() : val;
-            Outcome time = DynamicInference.evaluate(rows, chosen, times.costs());
-            Outcome macs = DynamicInference.evaluate(rows, chosen, costs);
-            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
-            r.put("images", rows.images());
-            r.put("top1", time.accuracy());
-            r.put("mean_ms", time.meanMultiplyAdds() / 1e6);
-            r.put("mean_gmacs", macs.meanGigaMultiplyAdds());
-            report.put(split, r);
-        }
+        ThresholdSearch.Policy policy = new ThresholdFitter(val, times.costs()).fit(mode.budgetMs * 1e6, fit)
+                .policy();
+        ExitThresholds chosen = policy.exitThresholds();
+        TimeFit report = new TimeFit(mode.budgetMs, times.msPerImage(), times.cpu(), policy.method(), chosen.stored(),
+                chosen.answer().key(), TimeScore.of(val, chosen, times, costs),
+                TimeScore.of(parts.test(), chosen, times, costs));
         if (output == OutcomeReport.Format.JSON) {
             out.println(JSON.toJson(report));
             return;
         }
         out.printf(Locale.ROOT, "budget %.2f ms per image, priced with %s (%s; the full network %.2f ms)%n",
                 mode.budgetMs, stageTimes, times.cpu(), times.fullNetworkMs());
-        out.printf("fit: %s -> thresholds %s%n", result.policy().method(), chosen);
-        for (String split : List.of("validation", "test")) {
-            @SuppressWarnings("unchecked")
-            java.util.Map<String, Object> r = (java.util.Map<String, Object>) report.get(split);
-            out.printf(Locale.ROOT, "%s (%d images): top-1 %.4f at %.2f ms, %.4f G multiply-adds per image%n", split,
-                    r.get("images"), r.get("top1"), r.get("mean_ms"), r.get("mean_gmacs"));
+        out.printf("fit: %s -> thresholds %s%n", policy.method(), chosen);
+        for (var split : List.of(java.util.Map.entry("validation", report.validation()),
+                java.util.Map.entry("test", report.test()))) {
+            TimeScore r = split.getValue();
+            out.printf(Locale.ROOT, "%s (%d images): top-1 %.4f at %.2f ms, %.4f G multiply-adds per image%n",
+                    split.getKey(), r.images(), r.top1(), r.meanMs(), r.meanGmacs());
+        }
+    }
+
+    /** A fit under a time budget as {@code --json} writes it. */
+    private record TimeFit(@SerializedName("budget_ms") double budgetMs, @SerializedName("stage_ms") double[] stageMs,
+            String cpu, String method, List<Double> thresholds, String answer, TimeScore validation,
+            TimeScore test) {}
+
+    /** Thresholds scored on a table: top-1, and the mean cost in measured time and in multiply-adds. */
+    private record TimeScore(int images, double top1, @SerializedName("mean_ms") double meanMs,
+            @SerializedName("mean_gmacs") double meanGmacs) {
+        static TimeScore of(ExitTable rows, ExitThresholds thresholds, StageTimesFile times, StageCosts costs) {
+            Outcome time = DynamicInference.evaluate(rows, thresholds, times.costs());
+            return new TimeScore(rows.images(), time.accuracy(), time.meanMultiplyAdds() / 1e6,
+                    DynamicInference.evaluate(rows, thresholds, costs).meanGigaMultiplyAdds());
         }
     }
 

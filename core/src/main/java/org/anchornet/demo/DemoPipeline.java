@@ -1,6 +1,5 @@
 package org.anchornet.demo;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.ExclusionStrategy;
 import com.google.gson.FieldAttributes;
 import com.google.gson.Gson;
@@ -25,6 +24,7 @@ import org.anchornet.engine.CascadeConfig;
 import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.EngineBenchmark;
+import org.anchornet.engine.StageCostCounter;
 import org.anchornet.engine.ThresholdFitting;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.ThresholdFitter;
@@ -34,8 +34,6 @@ import org.anchornet.io.AtomicFiles;
 import org.anchornet.io.CpuInfo;
 import org.anchornet.io.Durations;
 import org.anchornet.report.ClassReport;
-import org.anchornet.model.Architectures;
-import org.anchornet.model.CostCounter;
 import org.anchornet.train.TrainingSettings;
 
 /**
@@ -288,10 +286,7 @@ public final class DemoPipeline {
 
     /** Multiply-adds of the downstream network at an input side, in billions. */
     private double gmacs(int side, int classes) {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            return CostCounter.count(Architectures.get(s.arch()).create(manager, classes, 0), side)
-                    .multiplyAdds() / 1e9;
-        }
+        return StageCostCounter.network(s.arch(), side, classes) / 1e9;
     }
 
     private static double[] gigas(StageCosts costs) {

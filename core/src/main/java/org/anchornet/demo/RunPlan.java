@@ -1,11 +1,9 @@
 package org.anchornet.demo;
 
-import ai.djl.ndarray.NDManager;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.anchornet.model.Architectures;
-import org.anchornet.model.CostCounter;
+import org.anchornet.engine.StageCostCounter;
 
 /**
  * The steps a run will take, each with a rough share of the run's work, so that the log can say how long the rest
@@ -16,7 +14,6 @@ import org.anchornet.model.CostCounter;
  */
 final class RunPlan {
     private final Map<String, Double> work = new LinkedHashMap<>();
-    private final Map<String, Long> costs = new HashMap<>();
     private final int classes;
     private double doneWork;
     private double doneSeconds;
@@ -68,11 +65,7 @@ final class RunPlan {
     }
 
     private double macs(String arch, int side) {
-        return costs.computeIfAbsent(arch + "@" + side, k -> {
-            try (NDManager manager = NDManager.newBaseManager()) {
-                return CostCounter.count(Architectures.get(arch).create(manager, classes, 0), side).multiplyAdds();
-            }
-        });
+        return StageCostCounter.network(arch, side, classes);
     }
 
     /** Step {@code key}'s position (1-based) and the plan's length, e.g. "3/15". */

@@ -58,22 +58,14 @@ public final class EngineBenchmark {
         int images = batches.stream().mapToInt(b -> (int) b.getShape().get(0)).sum();
         timeEngine(engine, batches.subList(0, 1), policy);
         runBaseline(baseline, batches.subList(0, 1));
-        double engineBest = Double.MAX_VALUE;
-        Timed baselineBest = new Timed(Double.MAX_VALUE, 0);
+        Timed engineBest = null;
+        BaselinePass baselineBest = null;
         long[] afterWarmup = engine.calls();
         long sourceAfterWarmup = engine.windowSourceCalls();
-        double spent = 0;
-        StageTimes.Snapshot bestSpan = null;
         for (int r = 0; r < rounds; r++) {
-            StageTimes.Snapshot before = engine.stageTimes().snapshot();
-            Timed timed = timeEngine(engine, batches, policy);
-            if (timed.seconds() < engineBest) {
-                engineBest = timed.seconds();
-                bestSpan = engine.stageTimes().snapshot().minus(before);
-            }
-            spent = timed.multiplyAdds();
-            Timed base = runBaseline(baseline, batches);
-            if (base.seconds() < baselineBest.seconds()) {
+            engineBest = Timed.faster(engineBest, timeEngine(engine, batches, policy));
+            BaselinePass base = runBaseline(baseline, batches);
+            if (baselineBest == null || base.seconds() < baselineBest.seconds()) {
                 baselineBest = base;
             }
         }
@@ -84,10 +76,11 @@ public final class EngineBenchmark {
         }
         long sourcePerRound = (engine.windowSourceCalls() - sourceAfterWarmup) / rounds;
         // the baseline's multiply-adds per second inside its forward pass, the yardstick of each stage's network
-        double baselineRate = images * (double) baselineMultiplyAdds / baselineBest.multiplyAdds();
-        return Result.of(images, (int) batches.get(0).getShape().get(0), images / engineBest,
-                images / baselineBest.seconds(), spent / images, baselineMultiplyAdds, perRound, sourcePerRound,
-                StageTimeReport.of(bestSpan, engine.costs(), engineBest, baselineRate));
+        double baselineRate = images * (double) baselineMultiplyAdds / baselineBest.forwardSeconds();
+        return Result.of(images, (int) batches.get(0).getShape().get(0), images / engineBest.seconds(),
+                images / baselineBest.seconds(), engineBest.multiplyAdds() / images, baselineMultiplyAdds, perRound,
+                sourcePerRound, StageTimeReport.of(engineBest.span(), engine.costs(), engineBest.seconds(),
+                        baselineRate));
     }
 
     /**
@@ -96,21 +89,22 @@ public final class EngineBenchmark {
      */
     static StageTimeReport everyStage(EarlyExitEngine engine, List<NDArray> batches, int rounds) {
         timeEngine(engine, batches.subList(0, 1), ExitPolicy.never());
-        double best = Double.MAX_VALUE;
-        StageTimes.Snapshot bestSpan = null;
+        Timed best = null;
         for (int r = 0; r < rounds; r++) {
-            StageTimes.Snapshot before = engine.stageTimes().snapshot();
-            Timed timed = timeEngine(engine, batches, ExitPolicy.never());
-            if (timed.seconds() < best) {
-                best = timed.seconds();
-                bestSpan = engine.stageTimes().snapshot().minus(before);
-            }
+            best = Timed.faster(best, timeEngine(engine, batches, ExitPolicy.never()));
         }
-        return StageTimeReport.of(bestSpan, engine.costs(), best, 0);
+        return StageTimeReport.of(best.span(), engine.costs(), best.seconds(), 0);
     }
 
-    /** Seconds of a timed pass, and what it spent: the engine's multiply-adds, or the baseline's forward seconds. */
-    private record Timed(double seconds, double multiplyAdds) {}
+    /** An engine pass: its seconds, the multiply-adds its predictions spent, and where its time went. */
+    private record Timed(double seconds, double multiplyAdds, StageTimes.Snapshot span) {
+        static Timed faster(Timed best, Timed next) {
+            return best == null || next.seconds() < best.seconds() ? next : best;
+        }
+    }
+
+    /** A pass of the full network: its seconds, and those inside its forward passes. */
+    private record BaselinePass(double seconds, double forwardSeconds) {}
 
     private static Timed timeEngine(EarlyExitEngine engine, List<NDArray> batches, ExitPolicy policy) {
         engine.useChunks((int) batches.get(0).getShape().get(0));
@@ -123,14 +117,16 @@ public final class EngineBenchmark {
                 all = ai.djl.ndarray.NDArrays.concat(new NDList(batches), 0);
                 all.attach(scope);
             }
+            StageTimes.Snapshot before = engine.stageTimes().snapshot();
             long start = System.nanoTime();
             List<Prediction> predictions = engine.run(all, policy);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Timed(seconds, predictions.stream().mapToDouble(Prediction::multiplyAdds).sum());
+            return new Timed(seconds, predictions.stream().mapToDouble(Prediction::multiplyAdds).sum(),
+                    engine.stageTimes().snapshot().minus(before));
         }
     }
 
-    private static Timed runBaseline(TorchModule baseline, List<NDArray> batches) {
+    private static BaselinePass runBaseline(TorchModule baseline, List<NDArray> batches) {
         long start = System.nanoTime();
         long forward = 0;
         for (NDArray batch : batches) {
@@ -143,6 +139,6 @@ public final class EngineBenchmark {
                 Readout.of(logits); // the engine's per-image read-out: probabilities and the top class
             }
         }
-        return new Timed((System.nanoTime() - start) / 1e9, forward / 1e9);
+        return new BaselinePass((System.nanoTime() - start) / 1e9, forward / 1e9);
     }
 }

@@ -27,6 +27,19 @@ public final class StageCostCounter {
         });
     }
 
+    private record NetworkKey(String arch, int side, int numClasses) {}
+
+    private static final java.util.Map<NetworkKey, Long> NETWORKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Multiply-adds of one network of an architecture (AnchorNet's too) on {@code side} px images, counted once. */
+    public static long network(String arch, int side, int numClasses) {
+        return NETWORKS.computeIfAbsent(new NetworkKey(arch, side, numClasses), k -> {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                return count(Architectures.get(arch).create(manager, numClasses, 0), side, arch);
+            }
+        });
+    }
+
     /** Counts the downstream network at the patch size and AnchorNet at the input size. */
     public static StageCosts count(int stages, String downstreamArch, int patchSize, int inputSize, int numClasses) {
         if (patchSize < 1 || inputSize < 1) {

@@ -38,7 +38,17 @@ public record StageTimeReport(
             @SerializedName("anchornet_multiply_adds_per_s") Double anchorNetMultiplyAddsPerSecond,
             @SerializedName("proposal_ms_per_image") Double proposalMs,
             @SerializedName("readout_ms_per_image") double readoutMs,
-            @SerializedName("carry_ms_per_image") double carryMs) {}
+            @SerializedName("carry_ms_per_image") double carryMs) {
+        /** Milliseconds per image around the stage's network and AnchorNet: preparing, proposing, reading, carrying. */
+        public double aroundMs() {
+            return prepareMs + (proposalMs == null ? 0 : proposalMs) + readoutMs + carryMs;
+        }
+
+        /** Milliseconds per image the stage costs in all: its network, AnchorNet's pass if it runs here, and around. */
+        public double totalMs() {
+            return networkMs + (anchorNetMs == null ? 0 : anchorNetMs) + aroundMs();
+        }
+    }
 
     /**
      * @param times the span of the timed run

@@ -72,8 +72,7 @@ public record StageTimesFile(
             if (s.images() == 0) {
                 throw new IllegalArgumentException("stage " + (j + 1) + " ran on no image: time every stage");
             }
-            sum += s.networkMs() + s.prepareMs() + s.readoutMs() + s.carryMs()
-                    + (s.anchorNetMs() == null ? 0 : s.anchorNetMs()) + (s.proposalMs() == null ? 0 : s.proposalMs());
+            sum += s.totalMs();
             cumulative[j] = sum;
         }
         return new StageTimesFile(cpu, threads, batchSize, config.arch(), config.patchSize(), config.inputSize(),
