@@ -44,8 +44,9 @@ final class ServeCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE} ms).")
     long maxWait;
 
-    @Option(names = "--stage-wait-ms", description = "How long survivors wait at a later stage for a fuller batch"
-            + " while requests keep arriving (default: --max-wait-ms).")
+    @Option(names = "--stage-wait-ms", description = "How long survivors wait past the glance for a fuller pass of"
+            + " the patch network (the later stages run it together) while requests keep arriving (default:"
+            + " --max-wait-ms).")
     Long stageWait;
 
     @Option(names = "--queue", defaultValue = "256", converter = Converters.PositiveInt.class,

@@ -219,6 +219,14 @@ public final class Cascade implements AutoCloseable {
     }
 
     /**
+     * The next stage of several flights under this cascade's thresholds, the patch network run once for all of those
+     * past the glance; see {@link EarlyExitEngine#stepTogether}.
+     */
+    public synchronized <T> List<EarlyExitEngine.Step<T>> stepTogether(List<Flight<T>> flights) {
+        return engine.stepTogether(flights, policy);
+    }
+
+    /**
      * The exit table of a data set: every image through every stage. With {@code windows} (ablations at equal cost)
      * the patches come from that source instead of AnchorNet.
      */

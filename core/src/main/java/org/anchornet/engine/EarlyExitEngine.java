@@ -14,12 +14,10 @@ import java.util.function.BiFunction;
 import org.anchornet.engine.StageTimes.Part;
 import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitRule;
-import org.anchornet.exits.ExitThresholds;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.Glance;
 import org.anchornet.localize.PatchCropper;
 import org.anchornet.localize.Proposals;
-import org.anchornet.localize.Window;
 import org.anchornet.localize.WindowSource;
 import org.anchornet.model.TorchModule;
 
@@ -155,37 +153,10 @@ public final class EarlyExitEngine {
         if (parts.size() == 1) {
             return parts.get(0);
         }
-        int stage = parts.get(0).stage;
-        boolean proposed = parts.get(0).proposals != null;
-        for (Flight<T> f : parts) {
-            if (f.stage != stage || (f.proposals != null) != proposed) {
-                throw new IllegalArgumentException("only flights at the same stage merge");
-            }
-        }
         long start = System.nanoTime();
-        NDManager own = NDManager.newBaseManager(parts.get(0).images.getDevice());
-        NDArray images = NDArrays.concat(new NDList(parts.stream().map(f -> f.images).toArray(NDArray[]::new)), 0);
-        images.attach(own);
-        NDArray logits = null;
-        if (stage > 0) {
-            logits = NDArrays.concat(new NDList(parts.stream().map(f -> f.logits).toArray(NDArray[]::new)), 0);
-            logits.attach(own);
-        }
-        List<Proposals> proposals = new ArrayList<>();
-        List<T> tags = new ArrayList<>();
-        List<Trace> traces = new ArrayList<>();
-        int[] ids = parts.stream().flatMapToInt(f -> Arrays.stream(f.ids)).toArray();
-        for (Flight<T> f : parts) {
-            if (proposed) {
-                proposals.add(f.proposals);
-            }
-            tags.addAll(f.tags);
-            traces.addAll(f.traces);
-            f.close();
-        }
-        times.add(stage, Part.CARRY, System.nanoTime() - start);
-        return new Flight<>(own, images, logits, proposed ? Proposals.concat(proposals) : null, stage, ids, tags,
-                traces);
+        Flight<T> merged = Flight.concat(parts);
+        times.add(merged.stage, Part.CARRY, System.nanoTime() - start);
+        return merged;
     }
 
     /**
@@ -193,85 +164,78 @@ public final class EarlyExitEngine {
      * the last stage) are finished; the others go on in {@link Step#survivors}. The flight is closed.
      */
     public <T> Step<T> step(Flight<T> flight, ExitPolicy policy) {
-        int stage = flight.stage;
-        if (stage >= stages) {
-            throw new IllegalArgumentException("the flight went through every stage already");
-        }
-        // Every result attaches to the flight's own manager (DJL attaches to the first operand's): closing the flight
-        // frees all of a step's intermediates; the survivors' arrays are moved out first.
-        try (Flight<T> done = flight) {
-            ParameterStore store = new ParameterStore(done.own, false);
-            NDArray logits;
-            Proposals proposals = done.proposals;
-            if (stage == 0) {
-                logits = glance(store, done.images);
-            } else {
-                if (proposals == null) {
-                    proposals = propose(store, done.images, stage);
-                    Trace.recordProposals(proposals, done.traces);
+        return stepTogether(List.of(flight), policy).get(0);
+    }
+
+    /**
+     * {@link #step} for several flights at once, each closed, their steps in the same order. Every flight past the
+     * glance needs the patch network on one window per image (its own rank), so they all run it as one pass: a
+     * server whose later stages hold a few images each then runs one batch of all of them, as fast per image as
+     * the offline engine's full batches, instead of one short batch per stage.
+     */
+    public <T> List<Step<T>> stepTogether(List<Flight<T>> flights, ExitPolicy policy) {
+        // Every result attaches to the first operand's manager, here a flight's own: closing the flights frees all
+        // of a step's intermediates; the survivors' arrays are moved out first.
+        try {
+            int n = flights.size();
+            NDArray[] stageLogits = new NDArray[n];
+            Proposals[] windows = new Proposals[n];
+            List<Integer> later = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Flight<T> f = flights.get(i);
+                if (f.stage >= stages) {
+                    throw new IllegalArgumentException("the flight went through every stage already");
                 }
-                NDArray patchLogits = patch(store, done.images, proposals, stage);
-                long start = System.nanoTime();
-                Trace.recordWindowOutcomes(patchLogits, done.traces);
-                logits = done.logits.add(patchLogits);
-                times.add(stage, Part.READOUT, System.nanoTime() - start);
-            }
-            long start = System.nanoTime();
-            int[] stay = recordStage(stage, logits, done.ids, policy, done.traces);
-            boolean[] staying = new boolean[done.size()];
-            for (int k : stay) {
-                staying[k] = true;
-            }
-            List<Finished<T>> finished = new ArrayList<>();
-            for (int k = 0; k < done.size(); k++) {
-                if (!staying[k]) {
-                    finished.add(new Finished<>(done.tags.get(k), done.traces.get(k).toPrediction(costs)));
+                ParameterStore store = new ParameterStore(f.own, false);
+                if (f.stage == 0) {
+                    stageLogits[i] = glance(store, f.images);
+                } else {
+                    windows[i] = f.proposals;
+                    if (windows[i] == null) {
+                        windows[i] = propose(store, f.images, f.stage);
+                        Trace.recordProposals(windows[i], f.traces);
+                    }
+                    later.add(i);
                 }
             }
-            long carry = System.nanoTime();
-            times.add(stage, Part.READOUT, carry - start);
-            Flight<T> survivors = survivors(done, stay, logits, proposals);
-            times.add(stage, Part.CARRY, System.nanoTime() - carry);
-            return new Step<>(finished, survivors);
+            patchTogether(flights, windows, later, stageLogits);
+            List<Step<T>> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                out.add(finish(flights.get(i), stageLogits[i], windows[i], policy));
+            }
+            return out;
+        } finally {
+            flights.forEach(Flight::close);
         }
     }
 
-    /** The images of a flight that stay, their arrays moved to a new flight. */
-    private <T> Flight<T> survivors(Flight<T> flight, int[] stay, NDArray logits, Proposals proposals) {
-        NDManager own = NDManager.newBaseManager(flight.images.getDevice());
-        if (stay.length == 0) {
-            return new Flight<>(own, null, null, null, flight.stage + 1, new int[0], List.of(), List.of());
+    /** The rest of a step once the stage's network has run: the running sum, exits, and the survivors. */
+    private <T> Step<T> finish(Flight<T> done, NDArray stageLogits, Proposals proposals, ExitPolicy policy) {
+        int stage = done.stage;
+        NDArray logits = stageLogits;
+        if (stage > 0) {
+            long start = System.nanoTime();
+            Trace.recordWindowOutcomes(stageLogits, done.traces);
+            logits = done.logits.add(stageLogits);
+            times.add(stage, Part.READOUT, System.nanoTime() - start);
         }
-        NDArray keptImages = flight.images;
-        NDArray keptLogits = logits;
-        if (stay.length < flight.size()) {
-            NDArray index = flight.own.create(Arrays.stream(stay).asLongStream().toArray());
-            keptImages = flight.images.get(new NDIndex("{}", index));
-            keptLogits = logits.get(new NDIndex("{}", index));
+        long start = System.nanoTime();
+        int[] stay = recordStage(stage, logits, done.ids, policy, done.traces);
+        boolean[] staying = new boolean[done.size()];
+        for (int k : stay) {
+            staying[k] = true;
         }
-        keptImages.attach(own);
-        keptLogits.attach(own);
-        Proposals keptProposals = null;
-        if (proposals != null) {
-            List<List<Window>> windows = new ArrayList<>();
-            List<float[]> cams = new ArrayList<>();
-            for (int k : stay) {
-                windows.add(proposals.windows().get(k));
-                if (proposals.hasCams()) {
-                    cams.add(proposals.cams().get(k));
-                }
+        List<Finished<T>> finished = new ArrayList<>();
+        for (int k = 0; k < done.size(); k++) {
+            if (!staying[k]) {
+                finished.add(new Finished<>(done.tags.get(k), done.traces.get(k).toPrediction(costs)));
             }
-            keptProposals = new Proposals(cams, windows);
         }
-        List<T> tags = new ArrayList<>();
-        List<Trace> traces = new ArrayList<>();
-        int[] ids = new int[stay.length];
-        for (int i = 0; i < stay.length; i++) {
-            tags.add(flight.tags.get(stay[i]));
-            traces.add(flight.traces.get(stay[i]));
-            ids[i] = flight.ids[stay[i]];
-        }
-        return new Flight<>(own, keptImages, keptLogits, keptProposals, flight.stage + 1, ids, tags, traces);
+        long carry = System.nanoTime();
+        times.add(stage, Part.READOUT, carry - start);
+        Flight<T> survivors = done.keep(stay, logits, proposals);
+        times.add(stage, Part.CARRY, System.nanoTime() - carry);
+        return new Step<>(finished, survivors);
     }
 
     /** An image that left, with the tag it came with. */
@@ -303,11 +267,67 @@ public final class EarlyExitEngine {
         return out;
     }
 
-    /** The patch network's logits on window {@code stage − 1} of every image still in. */
-    private NDArray patch(ParameterStore store, NDArray images, Proposals proposals, int stage) {
-        List<List<Window>> windows = proposals.windows();
-        return chunked(stage, images, (part, from) -> PatchCropper.cropRank(part,
-                windows.subList(from, from + (int) part.getShape().get(0)), stage - 1), patchNetwork, store);
+    /**
+     * The patch network's logits for the flights past the glance ({@code later}), each image on its window of rank
+     * {@code stage − 1}: the windows of every flight are cut, then run as one pass in chunks. Each chunk's network
+     * time is shared among the stages in it by their images.
+     */
+    private <T> void patchTogether(List<Flight<T>> flights, Proposals[] windows, List<Integer> later,
+            NDArray[] stageLogits) {
+        if (later.isEmpty()) {
+            return;
+        }
+        int[] stageOf = new int[later.size()];
+        int[] sizes = new int[later.size()];
+        NDList crops = new NDList();
+        for (int j = 0; j < later.size(); j++) {
+            Flight<T> f = flights.get(later.get(j));
+            long start = System.nanoTime();
+            crops.add(PatchCropper.cropRank(f.images, windows[later.get(j)].windows(), f.stage - 1));
+            times.add(f.stage, Part.PREPARE, System.nanoTime() - start);
+            stageOf[j] = f.stage;
+            sizes[j] = f.size();
+        }
+        Flight<T> first = flights.get(later.get(0));
+        try (NDManager pass = NDManager.newBaseManager(first.images.getDevice())) {
+            long start = System.nanoTime();
+            NDArray joint = crops.size() == 1 ? crops.get(0) : NDArrays.concat(crops, 0);
+            joint.attach(pass);
+            times.add(stageOf[0], Part.CARRY, System.nanoTime() - start);
+            ParameterStore store = new ParameterStore(pass, false);
+            int total = Arrays.stream(sizes).sum();
+            NDList parts = new NDList();
+            for (int from = 0; from < total; from += chunk) {
+                int to = Math.min(total, from + chunk);
+                long t = System.nanoTime();
+                parts.add(patchNetwork.infer(store, to - from == total ? joint : joint.get(new NDIndex("{}:{}",
+                        from, to))));
+                shareNetworkTime(stageOf, sizes, from, to, System.nanoTime() - t);
+            }
+            long split = System.nanoTime();
+            NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+            int from = 0;
+            for (int j = 0; j < later.size(); j++) {
+                Flight<T> f = flights.get(later.get(j));
+                NDArray mine = later.size() == 1 ? all : all.get(new NDIndex("{}:{}", from, from + sizes[j]));
+                mine.attach(f.own);
+                stageLogits[later.get(j)] = mine;
+                from += sizes[j];
+            }
+            times.add(stageOf[0], Part.CARRY, System.nanoTime() - split);
+        }
+    }
+
+    /** A chunk's network time (images {@code from..to−1} of the joint pass) shared by the stages in it. */
+    private void shareNetworkTime(int[] stageOf, int[] sizes, int from, int to, long nanos) {
+        int at = 0;
+        for (int j = 0; j < sizes.length; j++) {
+            int overlap = Math.min(to, at + sizes[j]) - Math.max(from, at);
+            if (overlap > 0) {
+                times.network(stageOf[j], overlap, nanos * overlap / (to - from));
+            }
+            at += sizes[j];
+        }
     }
 
     /**

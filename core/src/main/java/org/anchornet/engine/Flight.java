@@ -1,9 +1,15 @@
 package org.anchornet.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.anchornet.localize.Proposals;
+import org.anchornet.localize.Window;
 
 /**
  * Images between stages: their input, their running logits, the windows proposed for them, and what each went
@@ -43,6 +49,80 @@ public final class Flight<T> implements AutoCloseable {
 
     public List<T> tags() {
         return List.copyOf(tags);
+    }
+
+    /** Flights at the same stage as one, closing the parts. */
+    static <T> Flight<T> concat(List<Flight<T>> parts) {
+        int stage = parts.get(0).stage;
+        boolean proposed = parts.get(0).proposals != null;
+        for (Flight<T> f : parts) {
+            if (f.stage != stage || (f.proposals != null) != proposed) {
+                throw new IllegalArgumentException("only flights at the same stage merge");
+            }
+        }
+        NDManager merged = NDManager.newBaseManager(parts.get(0).images.getDevice());
+        NDArray images = NDArrays.concat(new NDList(parts.stream().map(f -> f.images).toArray(NDArray[]::new)), 0);
+        images.attach(merged);
+        NDArray logits = null;
+        if (stage > 0) {
+            logits = NDArrays.concat(new NDList(parts.stream().map(f -> f.logits).toArray(NDArray[]::new)), 0);
+            logits.attach(merged);
+        }
+        List<Proposals> proposals = new ArrayList<>();
+        List<T> tags = new ArrayList<>();
+        List<Trace> traces = new ArrayList<>();
+        int[] ids = parts.stream().flatMapToInt(f -> Arrays.stream(f.ids)).toArray();
+        for (Flight<T> f : parts) {
+            if (proposed) {
+                proposals.add(f.proposals);
+            }
+            tags.addAll(f.tags);
+            traces.addAll(f.traces);
+            f.close();
+        }
+        return new Flight<>(merged, images, logits, proposed ? Proposals.concat(proposals) : null, stage, ids, tags,
+                traces);
+    }
+
+    /**
+     * The images at positions {@code stay} going on to the next stage with their running {@code logits} and windows,
+     * their arrays moved to a new flight (this one is closed by its step).
+     */
+    Flight<T> keep(int[] stay, NDArray logits, Proposals kept) {
+        NDManager next = NDManager.newBaseManager(images.getDevice());
+        if (stay.length == 0) {
+            return new Flight<>(next, null, null, null, stage + 1, new int[0], List.of(), List.of());
+        }
+        NDArray keptImages = images;
+        NDArray keptLogits = logits;
+        if (stay.length < size()) {
+            NDArray index = own.create(Arrays.stream(stay).asLongStream().toArray());
+            keptImages = images.get(new NDIndex("{}", index));
+            keptLogits = logits.get(new NDIndex("{}", index));
+        }
+        keptImages.attach(next);
+        keptLogits.attach(next);
+        Proposals keptProposals = null;
+        if (kept != null) {
+            List<List<Window>> windows = new ArrayList<>();
+            List<float[]> cams = new ArrayList<>();
+            for (int k : stay) {
+                windows.add(kept.windows().get(k));
+                if (kept.hasCams()) {
+                    cams.add(kept.cams().get(k));
+                }
+            }
+            keptProposals = new Proposals(cams, windows);
+        }
+        List<T> keptTags = new ArrayList<>();
+        List<Trace> keptTraces = new ArrayList<>();
+        int[] keptIds = new int[stay.length];
+        for (int i = 0; i < stay.length; i++) {
+            keptTags.add(tags.get(stay[i]));
+            keptTraces.add(traces.get(stay[i]));
+            keptIds[i] = ids[stay[i]];
+        }
+        return new Flight<>(next, keptImages, keptLogits, keptProposals, stage + 1, keptIds, keptTags, keptTraces);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.anchornet.data.ImageBatch;
 import org.anchornet.engine.Cascade;
+import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Flight;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.StageTimes;
@@ -26,7 +27,7 @@ import org.anchornet.model.TorchModule;
  * on them; each image that passes its threshold is answered at once, and the survivors wait at their next stage,
  * where they join the survivors of other requests, so later stages run on batches gathered across requests. A later
  * stage runs when it has a full batch, when its oldest image has waited {@code stageWait}, or when no request is
- * queued; the deepest due stage runs first, so survivors do not wait behind new arrivals.
+ * queued; all due later stages share one pass of the patch network.
  *
  * <p>Serving the full-resolution network instead ({@link #fullNetwork}) keeps the same queue and batching with a
  * single stage, for side-by-side load measurements.
@@ -67,6 +68,9 @@ public final class RequestBatcher implements AutoCloseable {
         void batch(int stage, int images);
 
         void exited(int stage);
+
+        /** The patch network ran once on this many images, the later stages' images together. */
+        default void patchPass(int images) {}
     }
 
     private record Request(float[] image, CompletableFuture<Prediction> answer, long enqueued) {}
@@ -219,36 +223,58 @@ public final class RequestBatcher implements AutoCloseable {
     }
 
     /**
-     * Runs each stage that has waiting images, deepest first: the glance on the new arrivals; a later stage when it
-     * has a full batch, when its oldest image has waited {@code stageWait}, or when no new request is queued ({@code
-     * morePending} false).
+     * Runs the stages that have waiting images: the glance on the new arrivals, and every later stage together (one
+     * pass of the patch network) when they hold a full batch between them, when the oldest image there has waited
+     * {@code stageWait}, or when no new request is queued ({@code morePending} false).
      */
     private void advance(Map<Integer, List<Waiting>> waiting, boolean morePending) {
         long now = System.nanoTime();
-        List<Integer> stages = new ArrayList<>(waiting.keySet());
-        java.util.Collections.reverse(stages);
-        for (int stage : stages) {
-            List<Waiting> here = waiting.get(stage);
-            int images = here.stream().mapToInt(w -> w.flight().size()).sum();
-            long oldest = here.stream().mapToLong(Waiting::since).min().orElse(now);
-            boolean due = stage == 0 || images >= options.maxBatch() || !morePending
-                    || now - oldest >= TimeUnit.MILLISECONDS.toNanos(options.stageWaitMillis());
-            if (!due) {
-                continue;
+        int later = 0;
+        long oldest = now;
+        for (var entry : waiting.entrySet()) {
+            if (entry.getKey() > 0) {
+                later += entry.getValue().stream().mapToInt(w -> w.flight().size()).sum();
+                oldest = Math.min(oldest, entry.getValue().stream().mapToLong(Waiting::since).min().orElse(now));
             }
-            waiting.remove(stage);
-            var flight = cascade.merge(here.stream().map(Waiting::flight).toList());
-            listener.batch(stage, flight.size());
-            var step = cascade.step(flight);
+        }
+        boolean laterDue = later > 0 && (later >= options.maxBatch() || !morePending
+                || now - oldest >= TimeUnit.MILLISECONDS.toNanos(options.stageWaitMillis()));
+        List<Flight<CompletableFuture<Prediction>>> due = new ArrayList<>();
+        for (int stage : List.copyOf(waiting.keySet())) {
+            if (stage == 0 || laterDue) {
+                due.add(cascade.merge(waiting.remove(stage).stream().map(Waiting::flight).toList()));
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        int patchPass = 0;
+        for (var flight : due) {
+            listener.batch(flight.stage(), flight.size());
+            patchPass += flight.stage() > 0 ? flight.size() : 0;
+        }
+        if (patchPass > 0) {
+            listener.patchPass(patchPass);
+        }
+        List<CompletableFuture<Prediction>> answers = due.stream().flatMap(f -> f.tags().stream()).toList();
+        List<EarlyExitEngine.Step<CompletableFuture<Prediction>>> steps;
+        try {
+            steps = cascade.stepTogether(due);
+        } catch (RuntimeException | Error e) {
+            answers.forEach(a -> a.completeExceptionally(e)); // these flights left the waiting map: fail them here
+            throw e;
+        }
+        for (var step : steps) {
             for (var done : step.finished()) {
                 listener.exited(done.prediction().exitStage());
                 done.tag().complete(done.prediction());
             }
-            if (step.survivors().size() > 0) {
-                waiting.computeIfAbsent(stage + 1, k -> new ArrayList<>()).add(new Waiting(step.survivors(),
+            var survivors = step.survivors();
+            if (survivors.size() > 0) {
+                waiting.computeIfAbsent(survivors.stage(), k -> new ArrayList<>()).add(new Waiting(survivors,
                         System.nanoTime()));
             } else {
-                step.survivors().close();
+                survivors.close();
             }
         }
     }

@@ -30,6 +30,7 @@ final class ServeMetrics implements RequestBatcher.Listener {
     private final Histogram latency;
     private final Histogram batches;
     private final Histogram decoding;
+    private final Histogram patchPasses;
     private final long fullMultiplyAdds;
     private final Supplier<StageTimes> stageTimes;
     private volatile StageTimes.Snapshot countedFrom;
@@ -57,6 +58,9 @@ final class ServeMetrics implements RequestBatcher.Listener {
                 .labelNames("exit_stage").register(registry);
         batches = Histogram.builder().name("anchornet_stage_batch_images").help("Images per batch a stage ran on")
                 .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).labelNames("stage").register(registry);
+        patchPasses = Histogram.builder().name("anchornet_patch_pass_images").help("Images per pass of the patch"
+                + " network: the later stages' images together").classicOnly()
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
         decoding = Histogram.builder().name("anchornet_decode_seconds").help("Decoding and preprocessing one image,"
                 + " on the request's thread").classicOnly()
                 .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25).register(registry);
@@ -142,6 +146,13 @@ final class ServeMetrics implements RequestBatcher.Listener {
             return;
         }
         batches.labelValues(Integer.toString(stage + 1)).observe(images);
+    }
+
+    @Override
+    public void patchPass(int images) {
+        if (counting) {
+            patchPasses.observe(images);
+        }
     }
 
     @Override

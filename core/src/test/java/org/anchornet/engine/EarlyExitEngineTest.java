@@ -288,6 +288,64 @@ class EarlyExitEngineTest {
         }
     }
 
+    /** The patch network, counting the images of each pass it runs. */
+    private static final class CountingPatch extends TorchModule {
+        final java.util.List<Long> passes = new java.util.ArrayList<>();
+
+        @Override
+        protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
+            passes.add(x.getShape().get(0));
+            return patch.forward(store, new NDList(x), false).singletonOrThrow();
+        }
+
+        @Override
+        public ai.djl.ndarray.types.Shape[] getOutputShapes(ai.djl.ndarray.types.Shape[] inputs) {
+            return patch.getOutputShapes(inputs);
+        }
+    }
+
+    @Test
+    void flightsAtDifferentStagesShareOnePatchPassAndGiveTheSamePredictions() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Prediction> whole = engine().run(x, ExitPolicy.never());
+            CountingPatch counting = new CountingPatch();
+            EarlyExitEngine e = new EarlyExitEngine(glance, counting, WindowSource.anchorNet(localizer), COSTS);
+            // three "requests" set off one step apart, so that their flights are at stages 0, 1 and 2 together
+            Prediction[] joint = new Prediction[12];
+            List<Flight<Integer>> flights = new java.util.ArrayList<>();
+            int rounds = 0;
+            for (int start = 0; start < 12 || !flights.isEmpty(); start += 4) {
+                if (start < 12) {
+                    flights.add(0, e.begin(x.get(start + ":" + (start + 4)), List.of(start, start + 1, start + 2,
+                            start + 3)));
+                }
+                List<Flight<Integer>> next = new java.util.ArrayList<>();
+                for (var step : e.stepTogether(flights, ExitPolicy.never())) {
+                    step.finished().forEach(f -> joint[f.tag()] = f.prediction());
+                    if (step.survivors().size() > 0) {
+                        next.add(step.survivors());
+                    } else {
+                        step.survivors().close();
+                    }
+                }
+                flights = next;
+                rounds++;
+            }
+            assertEquals(6, rounds, "three flights of four stages, set off one round apart");
+            for (int i = 0; i < 12; i++) {
+                assertEquals(whole.get(i).predicted(), joint[i].predicted(), "image " + i);
+                assertArrayEquals(whole.get(i).probabilities(), joint[i].probabilities(), 1e-5f, "image " + i);
+                assertEquals(whole.get(i).windows(), joint[i].windows(), "image " + i);
+                assertEquals(4, joint[i].exitStage());
+            }
+            // rounds 2–6 run the patch network once each: on 4, 8, 12, 8 and 4 images (the stages past the glance)
+            assertEquals(List.of(4L, 8L, 12L, 8L, 4L), counting.passes);
+            assertArrayEquals(new long[] {12, 12, 12, 12}, e.calls(), "each stage's clock counts its own images");
+            assertEquals(12, e.windowSourceCalls());
+        }
+    }
+
     @Test
     void stageCostsMustMatchStages() {
         assertThrows(IllegalArgumentException.class, () -> new EarlyExitEngine(glance, patch,

@@ -332,7 +332,8 @@ class CascadeServerTest {
                 HttpResponse.BodyHandlers.ofString()).body();
         for (String name : List.of("anchornet_requests_total{outcome=\"ok\"}", "anchornet_exits_total{stage=",
                 "anchornet_multiply_adds_spent_total", "anchornet_multiply_adds_saved_total",
-                "anchornet_request_seconds_bucket", "anchornet_queue_depth", "anchornet_stage_batch_images_count")) {
+                "anchornet_request_seconds_bucket", "anchornet_queue_depth", "anchornet_stage_batch_images_count",
+                "anchornet_patch_pass_images_count")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
         // the stage clock counts the images the batcher sends to each stage (other tests here also run the cascade
@@ -352,6 +353,13 @@ class CascadeServerTest {
             assertEquals(stage == 2 && added > 0, metric(after, anchorNet) > metric(metrics, anchorNet),
                     "AnchorNet's time belongs to stage 2");
         }
+        double laterImages = 0;
+        for (int stage = 2; stage <= 4; stage++) {
+            String batched = "anchornet_stage_batch_images_sum{stage=\"" + stage + "\"}";
+            laterImages += metric(after, batched) - metric(metrics, batched);
+        }
+        assertEquals(laterImages, metric(after, "anchornet_patch_pass_images_sum")
+                - metric(metrics, "anchornet_patch_pass_images_sum"), "a patch pass counts every later stage's images");
         assertEquals(1, metric(after, "anchornet_decode_seconds_count")
                 - metric(metrics, "anchornet_decode_seconds_count"), "one more image decoded");
         JsonObject api = JsonParser.parseString(HTTP.send(HttpRequest.newBuilder(uri("/openapi.json")).build(),

@@ -92,6 +92,7 @@ class ServerLifecycleTest {
         try (Cascade c = Cascade.load(packageDir)) {
             // the queue depth each batch started at: all 24 images are queued before the worker takes the first 4
             List<int[]> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<int[]> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
             RequestBatcher[] holder = new RequestBatcher[1];
             java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
             RequestBatcher.Listener listener = new RequestBatcher.Listener() {
@@ -107,6 +108,11 @@ class ServerLifecycleTest {
 
                 @Override
                 public void exited(int stage) {}
+
+                @Override
+                public void patchPass(int images) {
+                    passes.add(new int[] {images, holder[0].queueDepth()});
+                }
             };
             holder[0] = RequestBatcher.cascade(c, new RequestBatcher.Options(4, 0, 64, 60_000), listener);
             List<CompletableFuture<Prediction>> answers = new ArrayList<>();
@@ -126,10 +132,12 @@ class ServerLifecycleTest {
             }
             holder[0].drain(10_000);
             assertTrue(batches.stream().anyMatch(b -> b[0] > 0), "some images went past the glance");
-            for (int[] b : batches) {
-                // a later stage ran short of a full batch only once nothing was queued (its wait is a minute)
-                assertTrue(b[0] == 0 || b[1] >= 4 || b[2] == 0, "stage " + (b[0] + 1) + " ran " + b[1]
-                        + " images with " + b[2] + " queued");
+            assertEquals(batches.stream().filter(b -> b[0] > 0).mapToInt(b -> b[1]).sum(),
+                    passes.stream().mapToInt(p -> p[0]).sum(), "every later-stage image went through a patch pass");
+            for (int[] p : passes) {
+                // the later stages ran short of a full batch between them only once nothing was queued (their wait
+                // is a minute)
+                assertTrue(p[0] >= 4 || p[1] == 0, "a patch pass of " + p[0] + " images with " + p[1] + " queued");
             }
         }
     }
