@@ -60,6 +60,11 @@ final class PipelineOptions {
             + " the baseline's multiply-adds (default 0.48: under the 50%% goal with room for validation-to-test"
             + " drift; converged preset 0.43, under issue 22's 45%% with the same room).")
     Double budgetFraction;
+    @Option(names = "--budget-ms", converter = Converters.PositiveDouble.class, paramLabel = "MS", description = "Fit"
+            + " thresholds under this many milliseconds per image on this machine instead of a share of the"
+            + " multiply-adds: once the networks are trained, every stage is timed in a fresh process (bench"
+            + " --stage-times, written to OUT/stage-times.json) and the package records the budget and the times.")
+    Double budgetMs;
     @Option(names = "--workers", converter = Converters.PositiveInt.class, description = "Image threads (default:"
             + " cores − 1).")
     Integer workers;
@@ -77,7 +82,11 @@ final class PipelineOptions {
         };
         d.outDir(out).progress(!quiet);
         Optional.ofNullable(arch).ifPresent(d::arch);
+        if (budgetFraction != null && budgetMs != null) {
+            throw new IllegalArgumentException("give --budget-fraction or --budget-ms, not both: one budget is fit");
+        }
         Optional.ofNullable(budgetFraction).ifPresent(d::budgetFraction);
+        d.budgetMs(budgetMs);
         Optional.ofNullable(workers).ifPresent(d::workers);
         Optional.ofNullable(patchRecipe).map(DemoSettings.PatchRecipe::parse).ifPresent(d::patchRecipe);
         Optional.ofNullable(patchExtraPatience).ifPresent(d::patchExtraPatience);

@@ -25,7 +25,9 @@ import org.anchornet.engine.CascadeNetwork;
 import org.anchornet.engine.CascadePackage;
 import org.anchornet.engine.EngineBenchmark;
 import org.anchornet.engine.StageCostCounter;
+import org.anchornet.engine.StageTimesFile;
 import org.anchornet.engine.ThresholdFitting;
+import org.anchornet.exits.ExitTable;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.exits.ThresholdFitter;
 import org.anchornet.exits.TablePair;
@@ -59,6 +61,7 @@ public final class DemoPipeline {
             }).create();
     private static final String SETTINGS_FILE = "demo-settings.json";
     private static final String SUMMARY_FILE = "summary.json";
+    private static final String STAGE_TIMES_FILE = "stage-times.json";
     /** Settings added after runs were made, with what those runs did: such a run resumes under the old value. */
     private static final String FIT_FIELD = "fit";
     private static final Map<String, JsonElement> SETTINGS_BEFORE_THEY_EXISTED = Map.of("patch_recipe",
@@ -119,13 +122,14 @@ public final class DemoPipeline {
 
         double full = gmacs(s.canvas(), data.classes().size());
         double glanceCost = gmacs(DemoTraining.glanceSize(), data.classes().size());
-        if (s.budgetFraction() * full < glanceCost) { // found out before hours of training, not after
+        if (s.budgetMs() == null && s.budgetFraction() * full < glanceCost) { // found before hours of training
             throw new IllegalArgumentException(String.format(Locale.ROOT, "a budget of %.0f%% of %s's %.3f G at %d px"
                     + " is below its glance (%.3f G at %d px), so no image could be classified within it; give"
                     + " --budget-fraction %.2f or more", 100 * s.budgetFraction(), s.arch(), full, s.canvas(),
                     glanceCost, DemoTraining.glanceSize(), Math.ceil(100 * glanceCost / full) / 100));
         }
         plan = new RunPlan(s, data.classes().size(), data.train().size(), val.size(), test.size());
+        StageTimesFile times = s.budgetMs() == null ? null : timeStages(data);
         DemoTraining training = new DemoTraining(s, log, this::announce, data);
         DemoTraining.Networks nets = training.trainAll();
 
@@ -148,22 +152,27 @@ public final class DemoPipeline {
         }
 
         StageCosts costs = untuned.costs();
-        double budget = s.budgetFraction() * baseline.gmacs() * 1e9;
-        announce("fit", String.format(Locale.ROOT, "fitting thresholds on validation under %.3f G (%.0f%% of the"
-                + " baseline's %.3f G), scoring them on test, and sweeping budgets", budget / 1e9,
-                100 * s.budgetFraction(), baseline.gmacs()));
+        // a time budget is fit on the measured stage times; the summary's budget is then the multiply-adds it bought
+        StageCosts fitCosts = times == null ? costs : times.costs();
+        double fitBudget = times == null ? s.budgetFraction() * baseline.gmacs() * 1e9 : s.budgetMs() * 1e6;
+        announce("fit", (times == null ? String.format(Locale.ROOT, "fitting thresholds on validation under %.3f G"
+                + " (%.0f%% of the baseline's %.3f G)", fitBudget / 1e9, 100 * s.budgetFraction(), baseline.gmacs())
+                : String.format(Locale.ROOT, "fitting thresholds on validation under %.2f ms per image on this"
+                + " machine (the full network: %.2f ms)", s.budgetMs(), times.fullNetworkMs()))
+                + ", scoring them on test, and sweeping budgets");
         Map<String, DemoSummary.Method> methods = new LinkedHashMap<>();
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
         ThresholdFitter.Method fit = ThresholdFitter.Method.parse(s.fit());
         for (String source : DemoTables.SOURCES) {
-            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), costs, budget, fit).policy();
+            ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), fitCosts, fitBudget, fit).policy();
             methods.put(source, DemoTables.method(tables.get(source), costs, policy));
             frontier.put(source, DemoTables.frontier(tables.get(source), costs, fit));
             if (source.equals("anchornet")) {
                 chosen = policy;
             }
         }
+        double budget = times == null ? fitBudget : methods.get("anchornet").valGmacs() * 1e9;
         DemoSummary.Point glance = new DemoSummary.Point(tables.get("anchornet").test().stageAccuracy(0),
                 costs.stage(0) / 1e9);
         resolutions.add(0, new DemoSummary.Resolution(DemoTraining.glanceSize(), glance.testTop1(), glance.gmacs()));
@@ -171,9 +180,11 @@ public final class DemoPipeline {
 
         announce("package", "writing the trained cascade to " + out.resolve("cascade"));
         Path packageDir = out.resolve("cascade");
-        CascadePackage.write(packageDir, untuned.withThresholds(ThresholdFitting.stored(chosen),
-                ThresholdFitting.describe(chosen, budget, "tables/anchornet_val.pth", "val",
-                        tables.get("anchornet").validation())), Map.of(
+        String fitTable = "tables/anchornet_val.pth";
+        ExitTable fitOn = tables.get("anchornet").validation();
+        CascadePackage.write(packageDir, untuned.withThresholds(ThresholdFitting.stored(chosen), times == null
+                ? ThresholdFitting.describe(chosen, budget, fitTable, "val", fitOn)
+                : ThresholdFitting.describeTime(chosen, s.budgetMs(), times, untuned, fitTable, "val", fitOn)), Map.of(
                 CascadeNetwork.ANCHORNET, nets.anchorNet(), CascadeNetwork.GLANCE, nets.glance(),
                 CascadeNetwork.PATCH, nets.patch()));
 
@@ -272,12 +283,53 @@ public final class DemoPipeline {
         return stored.withSettings(s);
     }
 
-    /** The cascade's configuration before thresholds are fit, with where each network came from. */
-    private CascadeConfig cascadeConfig(DemoTraining.Networks nets, PipelineData data) throws IOException {
+    /**
+     * Each stage's milliseconds per image on this machine, to price a time budget: timed before any training (the
+     * time does not depend on the weights), in a fresh process, on networks with random weights, every benchmark image
+     * through every stage (bench --stage-times), so that no label or exit enters these costs. Kept in the output
+     * folder and reused when the run resumes.
+     */
+    private StageTimesFile timeStages(PipelineData data) throws IOException {
+        Path file = s.outDir().resolve(STAGE_TIMES_FILE);
+        CascadeConfig shape = configBuilder(data).build();
+        if (!Files.exists(file)) {
+            announce("stage-times", "timing every stage on this machine (fresh process, random weights) to price the"
+                    + " budget of " + s.budgetMs() + " ms per image");
+            Path random = s.outDir().resolve("stage-times-cascade.zip");
+            CascadePackage.writeRandom(random, shape);
+            try {
+                List<String> args = new ArrayList<>(List.of("--cascade", random.toString(), "--images",
+                        Integer.toString(s.benchImages()), "--batch-size", Integer.toString(s.batchSize()),
+                        "--rounds", s.benchImages() >= 128 ? "2" : "1", "--workers", Integer.toString(s.workers()),
+                        "--stage-times", file.toString()));
+                args.addAll(data.benchData());
+                BenchProcess.run(args, s.outDir().resolve("stage-times-bench.json"),
+                        s.outDir().resolve("stage-times-bench.log"));
+            } finally {
+                Files.deleteIfExists(random);
+            }
+        }
+        StageTimesFile times = StageTimesFile.read(file);
+        times.checkFits(shape, file);
+        if (s.budgetMs() < times.msPerImage()[0]) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "a budget of %.2f ms per image is below"
+                    + " the glance's %.2f ms on this machine (%s), so no image could be classified within it; give"
+                    + " --budget-ms %.2f or more", s.budgetMs(), times.msPerImage()[0], file, times.msPerImage()[0]));
+        }
+        return times;
+    }
+
+    /** The cascade's shape: what it runs and on what images, before any network is trained. */
+    private CascadeConfig.Builder configBuilder(PipelineData data) {
         return CascadeConfig.builder().arch(s.arch()).classes(data.classes()).inputSize(s.canvas())
                 .evalResize(data.evalResize()).topK(s.topK())
                 .iouThresholds(new ArrayList<>(java.util.Collections.nCopies(s.topK() - 1, s.iou())))
-                .data(data.provenance())
+                .data(data.provenance());
+    }
+
+    /** The cascade's configuration before thresholds are fit, with where each network came from. */
+    private CascadeConfig cascadeConfig(DemoTraining.Networks nets, PipelineData data) throws IOException {
+        return configBuilder(data)
                 .network(CascadeNetwork.ANCHORNET.key(), CascadePackage.provenance(nets.anchorNet()))
                 .network(CascadeNetwork.GLANCE.key(), CascadePackage.provenance(nets.glance()))
                 .network(CascadeNetwork.PATCH.key(), CascadePackage.provenance(nets.patch()))

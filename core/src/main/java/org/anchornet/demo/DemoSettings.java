@@ -51,7 +51,8 @@ public record DemoSettings(
         String fit,
         String data,
         String pretrained,
-        @SerializedName("pretrained_anchornet") String pretrainedAnchorNet) {
+        @SerializedName("pretrained_anchornet") String pretrainedAnchorNet,
+        @SerializedName("budget_ms") Double budgetMs) {
 
     /**
      * How the patch network is fine-tuned: the paper's recipe (every window alone, with its image's label, the same
@@ -149,6 +150,10 @@ public record DemoSettings(
                     + " least one batch, the budget fraction in (0, 1], every network trained at least one epoch, and extra patience not"
                     + " negative");
         }
+        if (budgetMs != null && !(budgetMs > 0 && Double.isFinite(budgetMs))) {
+            throw new IllegalArgumentException("a time budget must be a positive number of milliseconds, got "
+                    + budgetMs);
+        }
         ThresholdFitter.Method.parse(fit); // refuses an unknown name
         for (int r : resolutions) {
             if (r <= 0 || r >= canvas) {
@@ -194,7 +199,7 @@ public record DemoSettings(
                 .budgetFraction(budgetFraction).benchImages(benchImages).seed(seed).testSeed(testSeed).outDir(outDir)
                 .fashionMnistDir(fashionMnistDir).workers(workers).progress(progress).patchRecipe(patchRecipe)
                 .patchExtraPatience(patchExtraPatience).fit(fit).data(data).pretrained(pretrained)
-                .pretrainedAnchorNet(pretrainedAnchorNet);
+                .pretrainedAnchorNet(pretrainedAnchorNet).budgetMs(budgetMs);
     }
 
     /** Options of {@link DemoSettings}, starting from the standard run. */
@@ -227,6 +232,7 @@ public record DemoSettings(
         private String data;
         private String pretrained;
         private String pretrainedAnchorNet;
+        private Double budgetMs;
 
         private Builder() {}
 
@@ -262,6 +268,11 @@ public record DemoSettings(
         public Builder pretrained(String v) { pretrained = v; return this; }
         /** Weights AnchorNet starts from instead of its own initialization (e.g. the reference's ImageNet ones). */
         public Builder pretrainedAnchorNet(String v) { pretrainedAnchorNet = v; return this; }
+        /**
+         * Fit under this many milliseconds per image on the machine that runs the pipeline, priced by timing every
+         * stage, instead of {@link #budgetFraction} of the multiply-adds (null: the fraction).
+         */
+        public Builder budgetMs(Double v) { budgetMs = v; return this; }
 
         public DemoSettings build() {
             return new DemoSettings(trainSize, valSize, testSize, canvas, arch, batchSize, pretrain,
@@ -269,7 +280,7 @@ public record DemoSettings(
                     anchorNet,
                     fineTune, bnRecalibrationBatches, resolutions, topK, iou, budgetFraction, benchImages, seed,
                     testSeed, outDir, fashionMnistDir, workers, progress, patchRecipe, patchExtraPatience, fit, data,
-                    pretrained, pretrainedAnchorNet);
+                    pretrained, pretrainedAnchorNet, budgetMs);
         }
     }
 }

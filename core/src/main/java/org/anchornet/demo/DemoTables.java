@@ -89,10 +89,11 @@ final class DemoTables {
     /** A policy scored on test, with the fixed-stage accuracies of the source. */
     static DemoSummary.Method method(TablePair tables, StageCosts costs, ThresholdSearch.Policy policy) {
         Outcome onTest = policy.scoreOn(tables.test(), costs);
+        Outcome onValidation = policy.scoreOn(tables.validation(), costs); // the fit may have priced stages in time
         double[] atStage = IntStream.range(0, costs.stages()).mapToDouble(j -> tables.test().stageAccuracy(j))
                 .toArray();
         return new DemoSummary.Method(policy.exitThresholds().stored(),
-                policy.validation().accuracy(), policy.validation().meanGigaMultiplyAdds(), onTest.accuracy(),
+                onValidation.accuracy(), onValidation.meanGigaMultiplyAdds(), onTest.accuracy(),
                 onTest.meanGigaMultiplyAdds(), onTest.exits(), atStage);
     }
 

@@ -41,10 +41,14 @@ final class HtmlReport {
                     d.get("train").getAsString(), d.get("val").getAsString(), esc(d.get("test_source").getAsString()),
                     runs.size(), runs.size() > 1 ? "s" : "", seeds(runs), esc(first.cpu())));
         }
-        html.append(String.format(Locale.ROOT, "<p>Thresholds fit on validation under %.3f G (%.0f%% of the"
-                + " baseline's multiply-adds), scored on the test images. Every downstream network starts from the"
-                + " same pretraining and is fine-tuned with the same recipe at its own input; %s.</p>",
-                first.budgetGmacs(), 100 * first.settings().budgetFraction(),
+        Double budgetMs = first.settings().budgetMs();
+        html.append(String.format(Locale.ROOT, "<p>Thresholds fit on validation under %s, scored on the test images."
+                + " Every downstream network starts from the same pretraining and is fine-tuned with the same recipe"
+                + " at its own input; %s.</p>", budgetMs != null ? String.format(Locale.ROOT, "%.2f ms per image on"
+                        + " the machine that ran it, priced by each stage's measured time (stage-times.json; %.3f G"
+                        + " on validation for the first seed)", budgetMs, first.budgetGmacs())
+                        : String.format(Locale.ROOT, "%.3f G (%.0f%% of the baseline's multiply-adds)",
+                                first.budgetGmacs(), 100 * first.settings().budgetFraction()),
                 switch (first.settings().patchRecipe()) {
                     case PAPER -> "the patch network as in the paper, on each window alone";
                     case STAGES -> "the patch network is then refined on the stage outputs (--patch-recipe stages)";

@@ -147,6 +147,14 @@ class TrainCommandTest {
                 tooCheap.err());
         assertFalse(tooCheap.out().contains("training AnchorNet"), "refused before training");
 
+        CliTest.Run twoBudgets = CliTest.run("train", "--data", tree.toString(), "--out", tmp.resolve("two")
+                .toString(), "--quick", "--budget-fraction", "0.5", "--budget-ms", "8");
+        assertEquals(2, twoBudgets.code(), twoBudgets.out() + twoBudgets.err());
+        assertTrue(twoBudgets.err().contains("--budget-fraction or --budget-ms, not both"), twoBudgets.err());
+        CliTest.Run noTime = CliTest.run("train", "--data", tree.toString(), "--out", tmp.resolve("zero")
+                .toString(), "--quick", "--budget-ms", "0");
+        assertEquals(2, noTime.code(), noTime.out() + noTime.err());
+
         CliTest.Run misfit = CliTest.run("train", "--data", tree.toString(), "--out", tmp.resolve("misfit")
                 .toString(), "--quick", "--arch", "resnet18", "--pretrained", Fixtures.file(
                 "mobilenet_v3_large_state.pth").toString());

@@ -176,5 +176,38 @@ class DemoPipelineTest {
         Map<String, TorchTensor> crossPackaged = StateDicts.load(crossed.resolve("cascade/patch.pth"));
         StateDicts.load(crossed.resolve("checkpoints/patch-cross-fit/best.pth")).forEach((k, v) ->
                 assertArrayEquals(v.toDoubleArray(), crossPackaged.get(k).toDoubleArray(), 0, k));
+
+        // Under a time budget: every stage timed first (random weights, a fresh process), the fit priced in ms
+        Path timed = tmp.resolve("time-budget");
+        Folders.copyTree(out.resolve("checkpoints"), timed.resolve("checkpoints"));
+        StringWriter timedLog = new StringWriter();
+        DemoSummary t = new DemoPipeline(tiny(timed).budgetMs(1e6).build(), new PrintWriter(timedLog, true)).run();
+        assertTrue(java.util.regex.Pattern.compile("\\[1/\\d+ [^\\]]*\\] timing every stage on this machine")
+                .matcher(timedLog.toString()).find(), "the plan's first step:\n" + timedLog);
+        org.anchornet.engine.StageTimesFile times = org.anchornet.engine.StageTimesFile.read(
+                timed.resolve("stage-times.json"));
+        com.google.gson.JsonObject budget = com.google.gson.JsonParser.parseString(Files.readString(
+                timed.resolve("cascade/cascade.json"))).getAsJsonObject().getAsJsonObject("threshold_fit")
+                .getAsJsonObject("time_budget");
+        assertEquals(1e6, budget.get("budget_ms").getAsDouble());
+        assertArrayEquals(times.msPerImage(), new com.google.gson.Gson().fromJson(budget.get("stage_ms"),
+                double[].class), 1e-9);
+        try (org.anchornet.engine.Cascade c = org.anchornet.engine.Cascade.load(timed.resolve("cascade"))) {
+            double ms = org.anchornet.exits.DynamicInference.evaluate(org.anchornet.exits.ExitTable.read(
+                    timed.resolve("tables/anchornet_val.pth")), c.config().exitThresholds(), times.costs())
+                    .meanMultiplyAdds() / 1e6;
+            assertEquals(ms, budget.get("validation_ms").getAsDouble(), 1e-9, "recomputed from table, thresholds"
+                    + " and times");
+        }
+        assertEquals(t.anchorNet().valGmacs(), t.budgetGmacs(), 1e-12, "the multiply-adds the time budget bought");
+        assertTrue(Files.readString(timed.resolve("report.html")).contains("ms per image on the machine"));
+        // a budget below the glance's time is refused before any training (the stage times are kept and reused)
+        Path tooSmall = tmp.resolve("too-small");
+        Files.createDirectories(tooSmall);
+        Files.copy(timed.resolve("stage-times.json"), tooSmall.resolve("stage-times.json"));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new DemoPipeline(
+                tiny(tooSmall).budgetMs(1e-6).build(), new PrintWriter(new StringWriter())).run());
+        assertTrue(refused.getMessage().contains("below the glance's"), refused.getMessage());
+        assertFalse(Files.exists(tooSmall.resolve("checkpoints")), "nothing trained");
     }
 }
