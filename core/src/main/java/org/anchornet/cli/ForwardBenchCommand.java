@@ -57,13 +57,19 @@ final class ForwardBenchCommand implements Callable<Integer> {
             + " peak memory as it does for the inference commands.")
     java.nio.file.Path weights;
 
+    @Option(names = "--profile", paramLabel = "TRACE", description = "Record PyTorch's profiler over the timed"
+            + " inference passes into this Chrome trace file (open it in chrome://tracing or Perfetto) and print the"
+            + " slowest operators with their input shapes. Profiling slows the passes; time without it.")
+    java.nio.file.Path profile;
+
     @Override
     public Integer call() throws java.io.IOException {
         if (batchSize < 1 || input < 1 || iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("--batch-size, --input and --iterations must be positive");
         }
-        if (train && (fold || weights != null)) {
-            throw new IllegalArgumentException("--fold and --weights are for inference; --train times random weights");
+        if (train && (fold || weights != null || profile != null)) {
+            throw new IllegalArgumentException("--fold, --weights and --profile are for inference; --train times"
+                    + " random weights");
         }
         PrintWriter out = spec.commandLine().getOut();
         double[] millis = train ? trainSteps() : forwardPasses();
@@ -73,6 +79,11 @@ final class ForwardBenchCommand implements Callable<Integer> {
         out.printf("djl %s %s%s batch %d×3×%d×%d: median %.1f ms (%.1f images/s), min %.1f ms, max %.1f ms over %d"
                 + " batches%n", arch, train ? "train step" : "forward", fold ? " (BN folded)" : "", batchSize, input, input, median,
                 batchSize * 1000 / median, sorted[0], sorted[sorted.length - 1], iterations);
+        if (profile != null) {
+            // each pass's random input is drawn inside the profiled span: it is not the network's time
+            ProfileTrace.print(ProfileTrace.rank(profile).stream().filter(r -> !r.op().startsWith("aten::normal"))
+                    .toList(), iterations, 15, out);
+        }
         out.flush();
         return 0;
     }
@@ -112,6 +123,9 @@ final class ForwardBenchCommand implements Callable<Integer> {
             }
             ParameterStore store = new ParameterStore(manager, false);
             for (int i = -warmup; i < iterations; i++) {
+                if (i == 0 && profile != null) {
+                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                }
                 try (NDManager batch = manager.newSubManager()) {
                     NDArray x = batch.randomNormal(new Shape(batchSize, 3, input, input));
                     long start = System.nanoTime();
@@ -121,6 +135,11 @@ final class ForwardBenchCommand implements Callable<Integer> {
                         millis[i] = (System.nanoTime() - start) / 1e6;
                     }
                 }
+            }
+            if (profile != null) {
+                java.nio.file.Path parent = profile.toAbsolutePath().getParent();
+                java.nio.file.Files.createDirectories(parent);
+                ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
             }
         }
         return millis;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.anchornet.testing.Fixtures;
 import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,27 @@ class CliTest {
         Run training = run("forward-bench", "--arch", "anchornet", "--train", "--weights", weights);
         assertEquals(2, training.code());
         assertTrue(training.err().contains("--train times random weights"), training.err());
+    }
+
+    @Test
+    void forwardBenchProfilesTheTimedPassesAndRanksTheirOperators(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path trace = tmp.resolve("traces/anchornet.json");
+        Run r = run("forward-bench", "--arch", "anchornet", "--input", "95", "--batch-size", "2", "--iterations", "2",
+                "--warmup", "1", "--fold", "--profile", trace.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(trace) > 0, "the trace is written");
+        java.util.List<ProfileTrace.Row> rows = ProfileTrace.rank(trace);
+        ProfileTrace.Row conv = rows.stream().filter(row -> row.op().startsWith("aten::conv2d [2,3,95,95]"))
+                .findFirst().orElseThrow(() -> new AssertionError(rows.toString()));
+        assertEquals(2, conv.calls(), "the stem convolution once per timed pass, the warm-up not profiled");
+        assertTrue(rows.stream().noneMatch(row -> row.op().startsWith("aten::mkldnn_convolution")),
+                "operators inside an operator are not counted again: " + rows);
+        assertTrue(r.out().contains("profiled operators: ") && r.out().contains("  aten::conv2d [2,")
+                && !r.out().contains("aten::normal"),
+                r.out());
+        Run training = run("forward-bench", "--arch", "anchornet", "--train", "--profile", trace.toString());
+        assertEquals(2, training.code());
     }
 
     @Test
