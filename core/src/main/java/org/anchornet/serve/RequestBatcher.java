@@ -157,8 +157,9 @@ public final class RequestBatcher implements AutoCloseable {
     private void work() {
         Map<Integer, List<Waiting>> waiting = new TreeMap<>();
         while (running) {
+            List<Request> arrivals = List.of();
             try {
-                List<Request> arrivals = take(waiting.isEmpty());
+                arrivals = take(waiting.isEmpty());
                 if (!arrivals.isEmpty()) {
                     if (full != null) {
                         classifyFull(arrivals);
@@ -171,6 +172,8 @@ public final class RequestBatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException | Error e) {
+                // requests taken off the queue but not yet in a flight would otherwise never be answered
+                arrivals.forEach(r -> r.answer().completeExceptionally(e));
                 failAll(waiting, e);
             }
         }

@@ -143,6 +143,20 @@ class ServerLifecycleTest {
     }
 
     @Test
+    void aBatchThatFailsAnswersItsRequestsWithTheErrorAndTheWorkerGoesOn() throws Exception {
+        try (Cascade c = Cascade.load(packageDir)) {
+            RequestBatcher batcher = RequestBatcher.cascade(c, new RequestBatcher.Options(4, 0, 64), new Recorder());
+            CompletableFuture<Prediction> broken = batcher.submit(new float[7]); // not an image of the cascade's size
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> broken.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof RuntimeException, String.valueOf(e.getCause()));
+            Prediction good = batcher.submit(preprocessed(c, images.get(0))).get(30, TimeUnit.SECONDS);
+            assertEquals(c.classify(images.get(0)).predicted(), good.predicted());
+            batcher.drain(10_000);
+        }
+    }
+
+    @Test
     void aTakenPortIsRefusedInWordsBeforeAnythingStarts() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getLoopbackAddress()); Cascade c = Cascade.load(packageDir)) {
