@@ -15,7 +15,6 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.anchornet.data.ImageBatch;
 import org.anchornet.engine.Cascade;
-import org.anchornet.engine.EarlyExitEngine;
 import org.anchornet.engine.Flight;
 import org.anchornet.engine.Prediction;
 import org.anchornet.engine.StageTimes;
@@ -84,6 +83,11 @@ public final class RequestBatcher implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    /**
+     * The worker's requests that are in neither the queue nor the waiting flights (taken for a glance batch, or in a
+     * step): a failure answers them with its error, as {@link #failAll} does the waiting ones. Worker thread only.
+     */
+    private final List<CompletableFuture<Prediction>> inHand = new ArrayList<>();
     private final Thread worker;
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean accepting = true;
@@ -157,9 +161,9 @@ public final class RequestBatcher implements AutoCloseable {
     private void work() {
         Map<Integer, List<Waiting>> waiting = new TreeMap<>();
         while (running) {
-            List<Request> arrivals = List.of();
             try {
-                arrivals = take(waiting.isEmpty());
+                List<Request> arrivals = take(waiting.isEmpty());
+                arrivals.forEach(r -> inHand.add(r.answer()));
                 if (!arrivals.isEmpty()) {
                     if (full != null) {
                         classifyFull(arrivals);
@@ -172,9 +176,10 @@ public final class RequestBatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException | Error e) {
-                // requests taken off the queue but not yet in a flight would otherwise never be answered
-                arrivals.forEach(r -> r.answer().completeExceptionally(e));
+                inHand.forEach(a -> a.completeExceptionally(e)); // answered ones stay answered
                 failAll(waiting, e);
+            } finally {
+                inHand.clear();
             }
         }
         failAll(waiting, new IllegalStateException("the server stopped"));
@@ -259,15 +264,8 @@ public final class RequestBatcher implements AutoCloseable {
         if (patchPass > 0) {
             listener.patchPass(patchPass);
         }
-        List<CompletableFuture<Prediction>> answers = due.stream().flatMap(f -> f.tags().stream()).toList();
-        List<EarlyExitEngine.Step<CompletableFuture<Prediction>>> steps;
-        try {
-            steps = cascade.stepTogether(due);
-        } catch (RuntimeException | Error e) {
-            answers.forEach(a -> a.completeExceptionally(e)); // these flights left the waiting map: fail them here
-            throw e;
-        }
-        for (var step : steps) {
+        due.forEach(f -> inHand.addAll(f.tags()));
+        for (var step : cascade.stepTogether(due)) {
             for (var done : step.finished()) {
                 listener.exited(done.prediction().exitStage());
                 done.tag().complete(done.prediction());
