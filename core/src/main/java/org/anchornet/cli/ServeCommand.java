@@ -49,6 +49,12 @@ final class ServeCommand implements Callable<Integer> {
             + " --max-wait-ms).")
     Long stageWait;
 
+    @Option(names = "--run-ahead", defaultValue = "1", converter = Converters.PositiveInt.class,
+            description = "Windows per image in a pass of the patch network while no request waits: more answer a lone"
+            + " request in fewer passes, at the cost of windows it may leave before needing (default ${DEFAULT-VALUE};"
+            + " a lone image always takes its next window, which costs nothing extra).")
+    int runAhead;
+
     @Option(names = "--queue", defaultValue = "256", converter = Converters.PositiveInt.class,
             description = "Images that may wait before requests get 503 (default ${DEFAULT-VALUE}).")
     int queue;
@@ -78,7 +84,8 @@ final class ServeCommand implements Callable<Integer> {
             long fullCost = CostCounter.count(full != null ? full : Architectures.get(cascade.config().arch())
                     .create(manager, cascade.config().numClasses(), 0), cascade.config().inputSize()).multiplyAdds();
             CascadeServer.Settings settings = new CascadeServer.Settings(host, port, new RequestBatcher.Options(
-                    maxBatch, maxWait, queue, stageWait != null ? stageWait : maxWait), (long) maxBodyMb << 20, 60_000, idleTimeoutSeconds * 1000L);
+                    maxBatch, maxWait, queue, stageWait != null ? stageWait : maxWait, runAhead),
+                    (long) maxBodyMb << 20, 60_000, idleTimeoutSeconds * 1000L);
             CascadeServer server = CascadeServer.start(cascade, full, fullCost, settings);
             CountDownLatch stopRequested = new CountDownLatch(1);
             onTermination(stopRequested::countDown);

@@ -227,6 +227,20 @@ public final class Cascade implements AutoCloseable {
     }
 
     /**
+     * {@link #stepTogether}, each image in the pass also getting its next {@code runAhead − 1} windows (lower latency
+     * for a lone request, extra work for images that leave earlier); see {@link EarlyExitEngine#stepTogether(List,
+     * ExitPolicy, int)}.
+     */
+    public synchronized <T> List<EarlyExitEngine.Step<T>> stepTogether(List<Flight<T>> flights, int runAhead) {
+        return engine.stepTogether(flights, policy, runAhead);
+    }
+
+    /** Images the patch network runs on when these flights step together with this run-ahead. */
+    public synchronized int patchImages(List<? extends Flight<?>> flights, int runAhead) {
+        return engine.patchImages(flights, runAhead);
+    }
+
+    /**
      * The exit table of a data set: every image through every stage. With {@code windows} (ablations at equal cost)
      * the patches come from that source instead of AnchorNet.
      */

@@ -16,7 +16,6 @@ import org.anchornet.exits.Answer;
 import org.anchornet.exits.ExitRule;
 import org.anchornet.exits.StageCosts;
 import org.anchornet.localize.Glance;
-import org.anchornet.localize.PatchCropper;
 import org.anchornet.localize.Proposals;
 import org.anchornet.localize.WindowSource;
 import org.anchornet.model.TorchModule;
@@ -92,7 +91,10 @@ public final class EarlyExitEngine {
         this.chunk = size;
     }
 
-    /** Images each stage's network has processed so far (stage 1 = the glance). */
+    /**
+     * Images each stage has processed so far (stage 1 = the glance); an image whose window was computed ahead counts at
+     * the stage that used it (see {@link #stepTogether(List, ExitPolicy, int)}).
+     */
     public long[] calls() {
         return times.snapshot().stages().stream().mapToLong(StageTimes.Stage::images).toArray();
     }
@@ -145,7 +147,7 @@ public final class EarlyExitEngine {
             traces.add(new Trace());
         }
         int[] ids = java.util.stream.IntStream.range(0, tags.size()).toArray();
-        return new Flight<>(own, copy, null, null, 0, ids, tags, traces);
+        return new Flight<>(own, copy, null, null, List.of(), 0, ids, tags, traces);
     }
 
     /** Flights at the same stage as one (e.g. survivors of several requests), closing the parts. */
@@ -174,13 +176,27 @@ public final class EarlyExitEngine {
      * the offline engine's full batches, instead of one short batch per stage.
      */
     public <T> List<Step<T>> stepTogether(List<Flight<T>> flights, ExitPolicy policy) {
+        return stepTogether(flights, policy, 1);
+    }
+
+    /**
+     * {@link #stepTogether} where each image in the pass also gets the logits of its next {@code runAhead − 1}
+     * windows, kept with it so that the next stages need no pass: fewer, fuller passes for a lone request, at the
+     * cost of windows an image may leave before needing. A pass of one image always takes its next window too, free
+     * (see {@link PatchPass#width}). Answers are those of {@link #step}.
+     */
+    public <T> List<Step<T>> stepTogether(List<Flight<T>> flights, ExitPolicy policy, int runAhead) {
+        if (runAhead < 1) {
+            throw new IllegalArgumentException("run-ahead must be at least 1 window, not " + runAhead);
+        }
         // Every result attaches to the first operand's manager, here a flight's own: closing the flights frees all
         // of a step's intermediates; the survivors' arrays are moved out first.
         try {
             int n = flights.size();
             NDArray[] stageLogits = new NDArray[n];
             Proposals[] windows = new Proposals[n];
-            List<Integer> later = new ArrayList<>();
+            List<List<NDArray>> ahead = new ArrayList<>(java.util.Collections.<List<NDArray>>nCopies(n, List.of()));
+            List<Integer> pass = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Flight<T> f = flights.get(i);
                 if (f.stage >= stages) {
@@ -189,19 +205,25 @@ public final class EarlyExitEngine {
                 ParameterStore store = new ParameterStore(f.own, false);
                 if (f.stage == 0) {
                     stageLogits[i] = glance(store, f.images);
+                    continue;
+                }
+                windows[i] = f.proposals;
+                if (windows[i] == null) {
+                    windows[i] = propose(store, f.images, f.stage);
+                    Trace.recordProposals(windows[i], f.traces);
+                }
+                if (f.ahead.isEmpty()) {
+                    pass.add(i);
                 } else {
-                    windows[i] = f.proposals;
-                    if (windows[i] == null) {
-                        windows[i] = propose(store, f.images, f.stage);
-                        Trace.recordProposals(windows[i], f.traces);
-                    }
-                    later.add(i);
+                    times.computedAhead(f.stage, f.size());
+                    stageLogits[i] = f.ahead.get(0);
+                    ahead.set(i, f.ahead.subList(1, f.ahead.size()));
                 }
             }
-            patchTogether(flights, windows, later, stageLogits);
+            patchPass(flights, windows, pass, runAhead, stageLogits, ahead);
             List<Step<T>> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                out.add(finish(flights.get(i), stageLogits[i], windows[i], policy));
+                out.add(finish(flights.get(i), stageLogits[i], windows[i], ahead.get(i), policy));
             }
             return out;
         } finally {
@@ -209,8 +231,33 @@ public final class EarlyExitEngine {
         }
     }
 
+    /** Images the patch network runs on when these flights step together: see {@link #stepTogether}. */
+    public int patchImages(List<? extends Flight<?>> flights, int runAhead) {
+        int needing = flights.stream().filter(f -> f.stage > 0 && f.ahead.isEmpty()).mapToInt(Flight::size).sum();
+        return flights.stream().filter(f -> f.stage > 0 && f.ahead.isEmpty())
+                .mapToInt(f -> f.size() * PatchPass.width(f.stage, stages, runAhead, needing)).sum();
+    }
+
+    /** The patch network on the flights at positions {@code pass}: this stage's logits, and those run ahead. */
+    private <T> void patchPass(List<Flight<T>> flights, Proposals[] windows, List<Integer> pass, int runAhead,
+            NDArray[] stageLogits, List<List<NDArray>> ahead) {
+        if (pass.isEmpty()) {
+            return;
+        }
+        List<Flight<T>> running = pass.stream().map(flights::get).toList();
+        int images = running.stream().mapToInt(Flight::size).sum();
+        int[] widths = running.stream().mapToInt(f -> PatchPass.width(f.stage, stages, runAhead, images)).toArray();
+        List<List<NDArray>> logits = PatchPass.run(running, pass.stream().map(i -> windows[i]).toList(), widths,
+                patchNetwork, chunk, times);
+        for (int j = 0; j < pass.size(); j++) {
+            stageLogits[pass.get(j)] = logits.get(j).get(0);
+            ahead.set(pass.get(j), logits.get(j).subList(1, widths[j]));
+        }
+    }
+
     /** The rest of a step once the stage's network has run: the running sum, exits, and the survivors. */
-    private <T> Step<T> finish(Flight<T> done, NDArray stageLogits, Proposals proposals, ExitPolicy policy) {
+    private <T> Step<T> finish(Flight<T> done, NDArray stageLogits, Proposals proposals, List<NDArray> ahead,
+            ExitPolicy policy) {
         int stage = done.stage;
         NDArray logits = stageLogits;
         if (stage > 0) {
@@ -233,7 +280,7 @@ public final class EarlyExitEngine {
         }
         long carry = System.nanoTime();
         times.add(stage, Part.READOUT, carry - start);
-        Flight<T> survivors = done.keep(stay, logits, proposals);
+        Flight<T> survivors = done.keep(stay, logits, proposals, ahead);
         times.add(stage, Part.CARRY, System.nanoTime() - carry);
         return new Step<>(finished, survivors);
     }
@@ -265,69 +312,6 @@ public final class EarlyExitEngine {
         times.add(stage, Part.PROPOSAL, System.nanoTime() - start - network[0]);
         windowSourceCalls.addAndGet(0, n);
         return out;
-    }
-
-    /**
-     * The patch network's logits for the flights past the glance ({@code later}), each image on its window of rank
-     * {@code stage − 1}: the windows of every flight are cut, then run as one pass in chunks. Each chunk's network
-     * time is shared among the stages in it by their images.
-     */
-    private <T> void patchTogether(List<Flight<T>> flights, Proposals[] windows, List<Integer> later,
-            NDArray[] stageLogits) {
-        if (later.isEmpty()) {
-            return;
-        }
-        int[] stageOf = new int[later.size()];
-        int[] sizes = new int[later.size()];
-        NDList crops = new NDList();
-        for (int j = 0; j < later.size(); j++) {
-            Flight<T> f = flights.get(later.get(j));
-            long start = System.nanoTime();
-            crops.add(PatchCropper.cropRank(f.images, windows[later.get(j)].windows(), f.stage - 1));
-            times.add(f.stage, Part.PREPARE, System.nanoTime() - start);
-            stageOf[j] = f.stage;
-            sizes[j] = f.size();
-        }
-        Flight<T> first = flights.get(later.get(0));
-        try (NDManager pass = NDManager.newBaseManager(first.images.getDevice())) {
-            long start = System.nanoTime();
-            NDArray joint = crops.size() == 1 ? crops.get(0) : NDArrays.concat(crops, 0);
-            joint.attach(pass);
-            times.add(stageOf[0], Part.CARRY, System.nanoTime() - start);
-            ParameterStore store = new ParameterStore(pass, false);
-            int total = Arrays.stream(sizes).sum();
-            NDList parts = new NDList();
-            for (int from = 0; from < total; from += chunk) {
-                int to = Math.min(total, from + chunk);
-                long t = System.nanoTime();
-                parts.add(patchNetwork.infer(store, to - from == total ? joint : joint.get(new NDIndex("{}:{}",
-                        from, to))));
-                shareNetworkTime(stageOf, sizes, from, to, System.nanoTime() - t);
-            }
-            long split = System.nanoTime();
-            NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-            int from = 0;
-            for (int j = 0; j < later.size(); j++) {
-                Flight<T> f = flights.get(later.get(j));
-                NDArray mine = later.size() == 1 ? all : all.get(new NDIndex("{}:{}", from, from + sizes[j]));
-                mine.attach(f.own);
-                stageLogits[later.get(j)] = mine;
-                from += sizes[j];
-            }
-            times.add(stageOf[0], Part.CARRY, System.nanoTime() - split);
-        }
-    }
-
-    /** A chunk's network time (images {@code from..to−1} of the joint pass) shared by the stages in it. */
-    private void shareNetworkTime(int[] stageOf, int[] sizes, int from, int to, long nanos) {
-        int at = 0;
-        for (int j = 0; j < sizes.length; j++) {
-            int overlap = Math.min(to, at + sizes[j]) - Math.max(from, at);
-            if (overlap > 0) {
-                times.network(stageOf[j], overlap, nanos * overlap / (to - from));
-            }
-            at += sizes[j];
-        }
     }
 
     /**

@@ -62,6 +62,14 @@ public final class StageTimes {
         add(stage, Part.NETWORK, nanoseconds);
     }
 
+    /**
+     * Images that went through a stage on patch logits computed ahead, in an earlier stage's pass (which holds the
+     * time): counted, with no batch and no time.
+     */
+    public void computedAhead(int stage, long stageImages) {
+        images[stage].add(stageImages);
+    }
+
     public Snapshot snapshot() {
         List<Stage> out = new ArrayList<>();
         for (int s = 0; s < images.length; s++) {

@@ -26,7 +26,9 @@ import org.anchornet.model.TorchModule;
  * on them; each image that passes its threshold is answered at once, and the survivors wait at their next stage,
  * where they join the survivors of other requests, so later stages run on batches gathered across requests. A later
  * stage runs when it has a full batch, when its oldest image has waited {@code stageWait}, or when no request is
- * queued; all due later stages share one pass of the patch network.
+ * queued; all due later stages share one pass of the patch network. With no request queued, that pass also computes
+ * each image's next {@code runAhead − 1} windows (no more than a full batch in all), so that a lone request needs
+ * fewer passes; under load passes stay one window per image.
  *
  * <p>Serving the full-resolution network instead ({@link #fullNetwork}) keeps the same queue and batching with a
  * single stage, for side-by-side load measurements.
@@ -38,18 +40,20 @@ public final class RequestBatcher implements AutoCloseable {
      * @param maxWaitMillis how long new arrivals wait for a fuller glance batch
      * @param stageWaitMillis how long survivors wait at a later stage for a fuller batch while requests keep arriving
      *     (they run at once when none does)
+     * @param runAhead windows per image in a pass of the patch network while no request is queued (1: only the
+     *     stage's own, except that a lone image always takes its next window, which costs nothing extra)
      */
-    public record Options(int maxBatch, long maxWaitMillis, int queueCapacity, long stageWaitMillis) {
+    public record Options(int maxBatch, long maxWaitMillis, int queueCapacity, long stageWaitMillis, int runAhead) {
         public Options {
-            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1 || stageWaitMillis < 0) {
-                throw new IllegalArgumentException("max batch and queue capacity must be positive, the waits not"
-                        + " negative");
+            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1 || stageWaitMillis < 0 || runAhead < 1) {
+                throw new IllegalArgumentException("max batch, queue capacity and run-ahead must be positive, the"
+                        + " waits not negative");
             }
         }
 
-        /** Later stages wait as long as the glance. */
+        /** Later stages wait as long as the glance; no run-ahead beyond a lone image's free window. */
         public Options(int maxBatch, long maxWaitMillis, int queueCapacity) {
-            this(maxBatch, maxWaitMillis, queueCapacity, maxWaitMillis);
+            this(maxBatch, maxWaitMillis, queueCapacity, maxWaitMillis, 1);
         }
     }
 
@@ -256,16 +260,14 @@ public final class RequestBatcher implements AutoCloseable {
         if (due.isEmpty()) {
             return;
         }
-        int patchPass = 0;
-        for (var flight : due) {
-            listener.batch(flight.stage(), flight.size());
-            patchPass += flight.stage() > 0 ? flight.size() : 0;
-        }
+        due.forEach(flight -> listener.batch(flight.stage(), flight.size()));
+        int ahead = runAhead(due, morePending);
+        int patchPass = cascade.patchImages(due, ahead);
         if (patchPass > 0) {
             listener.patchPass(patchPass);
         }
         due.forEach(f -> inHand.addAll(f.tags()));
-        for (var step : cascade.stepTogether(due)) {
+        for (var step : cascade.stepTogether(due, ahead)) {
             for (var done : step.finished()) {
                 listener.exited(done.prediction().exitStage());
                 done.tag().complete(done.prediction());
@@ -278,6 +280,18 @@ public final class RequestBatcher implements AutoCloseable {
                 survivors.close();
             }
         }
+    }
+
+    /**
+     * Windows per image in the coming pass: {@link Options#runAhead} when nothing waits to be taken, as many as fit a
+     * full batch; one under load, where a window an image may not need would delay another request.
+     */
+    private int runAhead(List<Flight<CompletableFuture<Prediction>>> due, boolean morePending) {
+        int later = due.stream().filter(f -> f.stage() > 0).mapToInt(Flight::size).sum();
+        if (later == 0 || morePending || queueDepth() > 0) {
+            return 1;
+        }
+        return Math.max(1, Math.min(options.runAhead(), options.maxBatch() / later));
     }
 
     private void classifyFull(List<Request> arrivals) {

@@ -56,8 +56,15 @@ class BenchCommandTest {
             assertEquals(s + 1, st.get("stage").getAsInt());
             assertEquals(reaching[s], st.get("images").getAsLong(), "stage " + (s + 1));
             long batches = st.get("batches").getAsLong();
-            assertTrue(batches >= (reaching[s] + 3) / 4 && batches <= reaching[s], "stage " + (s + 1) + ": " + st);
-            assertEquals(reaching[s] > 0, st.get("network_ms_per_image").getAsDouble() > 0, st.toString());
+            assertTrue(batches <= reaching[s], "stage " + (s + 1) + ": " + st);
+            if (s <= 1) {
+                assertTrue(batches >= (reaching[s] + 3) / 4, "stage " + (s + 1) + ": " + st);
+            } else if (reaching[s] > 0 && batches == 0) {
+                // a lone image's pass also computes its next window (it runs as a pair anyway): this stage's
+                // images were all computed, and timed, in the stage before
+                assertTrue(stages.get(s - 1).getAsJsonObject().get("batches").getAsLong() > 0, st.toString());
+            }
+            assertEquals(batches > 0, st.get("network_ms_per_image").getAsDouble() > 0, st.toString());
             assertEquals(s == 1 && reaching[1] > 0, st.has("anchornet_ms_per_image")
                     && st.get("anchornet_ms_per_image").getAsDouble() > 0, "AnchorNet runs before stage 2 only");
         }

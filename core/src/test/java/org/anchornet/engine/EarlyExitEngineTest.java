@@ -346,6 +346,101 @@ class EarlyExitEngineTest {
         }
     }
 
+    /** Steps one flight to the end with this run-ahead, keeping every prediction by tag. */
+    private static Prediction[] runAhead(EarlyExitEngine e, Flight<Integer> flight, ExitPolicy policy, int ahead,
+            int images) {
+        Prediction[] out = new Prediction[images];
+        while (flight.size() > 0) {
+            var step = e.stepTogether(List.of(flight), policy, ahead).get(0);
+            step.finished().forEach(f -> out[f.tag()] = f.prediction());
+            flight = step.survivors();
+        }
+        flight.close();
+        return out;
+    }
+
+    private static void assertSamePredictions(List<Prediction> expected, Prediction[] actual) {
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).exitStage(), actual[i].exitStage(), "image " + i);
+            assertEquals(expected.get(i).predicted(), actual[i].predicted(), "image " + i);
+            assertArrayEquals(expected.get(i).probabilities(), actual[i].probabilities(), 1e-5f, "image " + i);
+            assertEquals(expected.get(i).windows(), actual[i].windows(), "image " + i);
+            assertEquals(expected.get(i).stages().size(), actual[i].stages().size(), "image " + i);
+        }
+    }
+
+    @Test
+    void runningAheadGivesTheSameAnswersInFewerPassesAndPricesThePassAtTheStageThatNeededIt() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Integer> tags = java.util.stream.IntStream.range(0, 12).boxed().toList();
+            List<Prediction> whole = engine().run(x, ExitPolicy.never());
+            CountingPatch counting = new CountingPatch();
+            EarlyExitEngine e = new EarlyExitEngine(glance, counting, WindowSource.anchorNet(localizer), COSTS);
+            assertSamePredictions(whole, runAhead(e, e.begin(x, tags), ExitPolicy.never(), TOPK, 12));
+            assertEquals(List.of(36L), counting.passes, "every image's three windows in the first patch pass");
+            assertArrayEquals(new long[] {12, 12, 12, 12}, e.calls(), "each stage counts the images that went through");
+            StageTimes.Snapshot times = e.stageTimes().snapshot();
+            assertTrue(times.stages().get(1).nanos(StageTimes.Part.NETWORK) > 0);
+            for (int s = 2; s <= TOPK; s++) {
+                assertEquals(0, times.stages().get(s).nanos(StageTimes.Part.NETWORK), "stage " + (s + 1)
+                        + " used windows computed ahead: its time is in stage 2's pass");
+                assertEquals(0, times.stages().get(s).batches());
+            }
+
+            // with exits, two windows at a time: the stage after a pass needs none, and only survivors run on
+            double[] t = halfwayThresholds(table());
+            List<Prediction> sequential = engine().run(x, ExitPolicy.thresholds(ExitThresholds.of(t)));
+            CountingPatch pairs = new CountingPatch();
+            EarlyExitEngine p = new EarlyExitEngine(glance, pairs, WindowSource.anchorNet(localizer), COSTS);
+            assertSamePredictions(sequential, runAhead(p, p.begin(x, tags), ExitPolicy.thresholds(
+                    ExitThresholds.of(t)), 2, 12));
+            long past1 = sequential.stream().filter(q -> q.exitStage() > 1).count();
+            long past3 = sequential.stream().filter(q -> q.exitStage() > 3).count();
+            long last = past3 == 1 ? 2 : past3; // a lone image's last window runs as a pair of itself
+            assertEquals(past3 > 0 ? List.of(2 * past1, last) : List.of(2 * past1), pairs.passes);
+            for (int s = 0; s <= TOPK; s++) {
+                final int stage = s;
+                assertEquals(sequential.stream().filter(q -> q.exitStage() > stage).count(), p.calls()[s]);
+            }
+        }
+    }
+
+    @Test
+    void aLoneImageTakesItsNextWindowInThePairItRunsAsAnyway() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Prediction> inBatch = engine().run(x, ExitPolicy.never());
+            CountingPatch counting = new CountingPatch();
+            EarlyExitEngine lone = new EarlyExitEngine(glance, counting, WindowSource.anchorNet(localizer), COSTS);
+            Prediction alone = lone.run(x.get("7:8"), ExitPolicy.never()).get(0);
+            assertSamePredictions(List.of(inBatch.get(7)), new Prediction[] {alone});
+            // windows 1 and 2 as a pair; then window 3, the last, which runs as a pair of itself
+            assertEquals(List.of(2L, 2L), counting.passes);
+            assertArrayEquals(new long[] {1, 1, 1, 1}, lone.calls());
+        }
+    }
+
+    @Test
+    void flightsWithWindowsComputedAheadMergeOnWhatTheyAllHave() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<Prediction> whole = engine().run(x, ExitPolicy.never());
+            CountingPatch counting = new CountingPatch();
+            EarlyExitEngine e = new EarlyExitEngine(glance, counting, WindowSource.anchorNet(localizer), COSTS);
+            var a = e.step(e.begin(x.get("0:5"), List.of(0, 1, 2, 3, 4)), ExitPolicy.never()).survivors();
+            var b = e.step(e.begin(x.get("5:12"), List.of(5, 6, 7, 8, 9, 10, 11)), ExitPolicy.never()).survivors();
+            a = e.stepTogether(List.of(a), ExitPolicy.never(), 3).get(0).survivors();
+            b = e.stepTogether(List.of(b), ExitPolicy.never(), 2).get(0).survivors();
+            assertEquals(2, a.stagesAhead());
+            assertEquals(1, b.stagesAhead());
+            Flight<Integer> merged = e.merge(List.of(a, b));
+            assertEquals(1, merged.stagesAhead(), "the stage both have; the third window is computed again");
+            assertSamePredictions(whole, runAhead(e, merged, ExitPolicy.never(), 1, 12));
+            assertEquals(List.of(15L, 14L, 12L), counting.passes);
+        }
+    }
+
     @Test
     void stageCostsMustMatchStages() {
         assertThrows(IllegalArgumentException.class, () -> new EarlyExitEngine(glance, patch,
