@@ -247,8 +247,10 @@ public final class EarlyExitEngine {
         List<Flight<T>> running = pass.stream().map(flights::get).toList();
         int images = running.stream().mapToInt(Flight::size).sum();
         int[] widths = running.stream().mapToInt(f -> PatchPass.width(f.stage, stages, runAhead, images)).toArray();
+        // a chunk bounds the images per call; an image's windows computed ahead go with it
+        int perCall = (int) Math.min(Integer.MAX_VALUE, (long) chunk * Arrays.stream(widths).max().orElse(1));
         List<List<NDArray>> logits = PatchPass.run(running, pass.stream().map(i -> windows[i]).toList(), widths,
-                patchNetwork, chunk, times);
+                patchNetwork, perCall, times);
         for (int j = 0; j < pass.size(); j++) {
             stageLogits[pass.get(j)] = logits.get(j).get(0);
             ahead.set(pass.get(j), logits.get(j).subList(1, widths[j]));

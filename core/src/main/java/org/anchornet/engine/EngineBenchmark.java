@@ -47,7 +47,8 @@ public final class EngineBenchmark {
 
     /**
      * Images are given to the engine all at once and it works in chunks of the batch size (see {@link
-     * EarlyExitEngine#useChunks}), so its later stages run full batches; the baseline runs batch by batch.
+     * EarlyExitEngine#useChunks}), so its later stages run full batches; the baseline runs batch by batch. At batch
+     * size 1 each image runs alone instead, as a lone request does.
      *
      * @param batches N×3×S×S batches (same size); kept by the caller
      * @param policy who leaves where; image i of the policy is image i of the batches in order
@@ -119,7 +120,17 @@ public final class EngineBenchmark {
             }
             StageTimes.Snapshot before = engine.stageTimes().snapshot();
             long start = System.nanoTime();
-            List<Prediction> predictions = engine.run(all, policy);
+            List<Prediction> predictions = new java.util.ArrayList<>();
+            int n = (int) all.getShape().get(0);
+            if (engine.chunkSize() == 1) {
+                // one image at a time is a lone request, as a server at concurrency 1 runs it: each image alone,
+                // so its patch passes also take its next window (free beside the pair a lone image runs as)
+                for (int i = 0; i < n; i++) {
+                    predictions.addAll(engine.run(all.get(i + ":" + (i + 1)), policy.from(i)));
+                }
+            } else {
+                predictions = engine.run(all, policy);
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Timed(seconds, predictions.stream().mapToDouble(Prediction::multiplyAdds).sum(),
                     engine.stageTimes().snapshot().minus(before));

@@ -20,6 +20,22 @@ public interface ExitPolicy {
         return Answer.EXIT_STAGE;
     }
 
+    /** This policy for a slice of its batch that starts at image {@code first}. */
+    default ExitPolicy from(int first) {
+        ExitPolicy whole = this;
+        return new ExitPolicy() {
+            @Override
+            public boolean leaves(int image, int stage, float confidence) {
+                return whole.leaves(first + image, stage, confidence);
+            }
+
+            @Override
+            public Answer answer() {
+                return whole.answer();
+            }
+        };
+    }
+
     /** The {@link ExitRule} with one threshold per stage, and the thresholds' answer rule. */
     static ExitPolicy thresholds(ExitThresholds thresholds) {
         double[] t = thresholds.toArray();

@@ -36,7 +36,8 @@ final class PatchPass {
 
     /**
      * The patch network's logits for each flight: {@code widths[j]} arrays of {@code flights[j].size()} rows, for
-     * windows of rank {@code stage − 1} onwards, attached to the flight's own manager.
+     * windows of rank {@code stage − 1} onwards, attached to the flight's own manager; at most {@code chunk} windows
+     * per call of the network.
      */
     static <T> List<List<NDArray>> run(List<Flight<T>> flights, List<Proposals> windows, int[] widths,
             TorchModule network, int chunk, StageTimes times) {

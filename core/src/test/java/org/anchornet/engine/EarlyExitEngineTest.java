@@ -422,6 +422,26 @@ class EarlyExitEngineTest {
     }
 
     @Test
+    void atBatchSizeOneTheBenchmarkRunsEachImageAloneAsALoneRequestRuns() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = batch(m);
+            List<NDArray> ones = java.util.stream.IntStream.range(0, 4).mapToObj(i -> x.get(i + ":" + (i + 1)))
+                    .toList();
+            CountingPatch counting = new CountingPatch();
+            EarlyExitEngine e = new EarlyExitEngine(glance, counting, WindowSource.anchorNet(localizer), COSTS);
+            StageTimeReport report = EngineBenchmark.everyStage(e, ones, 1);
+            // the warm-up image, then each of the four: windows 1 and 2 as a pair, window 3 as a pair of itself
+            assertEquals(java.util.Collections.nCopies(10, 2L), counting.passes);
+            assertEquals(List.of(4L, 4L, 4L, 4L), report.stages().stream().map(StageTimeReport.Stage::images)
+                    .toList());
+            assertEquals(List.of(4L, 4L, 0L, 4L), report.stages().stream().map(StageTimeReport.Stage::batches)
+                    .toList(), "stage 3 needs no pass of its own");
+            assertEquals(0, report.stages().get(2).networkMs());
+            assertTrue(report.stages().get(1).networkMs() > 0 && report.stages().get(3).networkMs() > 0);
+        }
+    }
+
+    @Test
     void flightsWithWindowsComputedAheadMergeOnWhatTheyAllHave() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = batch(m);
