@@ -72,8 +72,11 @@ public final class RequestBatcher implements AutoCloseable {
 
         void exited(int stage);
 
-        /** The patch network ran once on this many images, the later stages' images together. */
-        default void patchPass(int images) {}
+        /**
+         * The patch network ran once on this many windows: the later stages' images together, with any windows
+         * computed ahead.
+         */
+        default void patchPass(int windows) {}
     }
 
     private record Request(float[] image, CompletableFuture<Prediction> answer, long enqueued) {}

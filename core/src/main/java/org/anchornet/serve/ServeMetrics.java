@@ -58,8 +58,8 @@ final class ServeMetrics implements RequestBatcher.Listener {
                 .labelNames("exit_stage").register(registry);
         batches = Histogram.builder().name("anchornet_stage_batch_images").help("Images per batch a stage ran on")
                 .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).labelNames("stage").register(registry);
-        patchPasses = Histogram.builder().name("anchornet_patch_pass_images").help("Images per pass of the patch"
-                + " network: the later stages' images together").classicOnly()
+        patchPasses = Histogram.builder().name("anchornet_patch_pass_images").help("Windows per pass of the patch"
+                + " network: the later stages' images together, with any windows computed ahead").classicOnly()
                 .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
         decoding = Histogram.builder().name("anchornet_decode_seconds").help("Decoding and preprocessing one image,"
                 + " on the request's thread").classicOnly()
