@@ -212,7 +212,7 @@ public final class EarlyExitEngine {
                     windows[i] = propose(store, f.images, f.stage);
                     Trace.recordProposals(windows[i], f.traces);
                 }
-                if (f.ahead.isEmpty()) {
+                if (needsPass(f)) {
                     pass.add(i);
                 } else {
                     times.computedAhead(f.stage, f.size());
@@ -233,9 +233,14 @@ public final class EarlyExitEngine {
 
     /** Images the patch network runs on when these flights step together: see {@link #stepTogether}. */
     public int patchImages(List<? extends Flight<?>> flights, int runAhead) {
-        int needing = flights.stream().filter(f -> f.stage > 0 && f.ahead.isEmpty()).mapToInt(Flight::size).sum();
-        return flights.stream().filter(f -> f.stage > 0 && f.ahead.isEmpty())
-                .mapToInt(f -> f.size() * PatchPass.width(f.stage, stages, runAhead, needing)).sum();
+        List<? extends Flight<?>> needing = flights.stream().filter(EarlyExitEngine::needsPass).toList();
+        int images = needing.stream().mapToInt(Flight::size).sum();
+        return needing.stream().mapToInt(f -> f.size() * PatchPass.width(f.stage, stages, runAhead, images)).sum();
+    }
+
+    /** Past the glance, with no patch logits computed ahead for its stage. */
+    private static boolean needsPass(Flight<?> f) {
+        return f.stage > 0 && f.ahead.isEmpty();
     }
 
     /** The patch network on the flights at positions {@code pass}: this stage's logits, and those run ahead. */

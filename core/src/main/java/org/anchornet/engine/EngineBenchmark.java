@@ -120,12 +120,12 @@ public final class EngineBenchmark {
             }
             StageTimes.Snapshot before = engine.stageTimes().snapshot();
             long start = System.nanoTime();
-            List<Prediction> predictions = new java.util.ArrayList<>();
-            int n = (int) all.getShape().get(0);
+            List<Prediction> predictions;
             if (engine.chunkSize() == 1) {
                 // one image at a time is a lone request, as a server at concurrency 1 runs it: each image alone,
                 // so its patch passes also take its next window (free beside the pair a lone image runs as)
-                for (int i = 0; i < n; i++) {
+                predictions = new java.util.ArrayList<>();
+                for (int i = 0; i < all.getShape().get(0); i++) {
                     predictions.addAll(engine.run(all.get(i + ":" + (i + 1)), policy.from(i)));
                 }
             } else {

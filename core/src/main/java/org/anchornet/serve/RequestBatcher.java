@@ -264,7 +264,7 @@ public final class RequestBatcher implements AutoCloseable {
             return;
         }
         due.forEach(flight -> listener.batch(flight.stage(), flight.size()));
-        int ahead = runAhead(due, morePending);
+        int ahead = runAhead(due);
         int patchPass = cascade.patchImages(due, ahead);
         if (patchPass > 0) {
             listener.patchPass(patchPass);
@@ -289,9 +289,9 @@ public final class RequestBatcher implements AutoCloseable {
      * Windows per image in the coming pass: {@link Options#runAhead} when nothing waits to be taken, as many as fit a
      * full batch; one under load, where a window an image may not need would delay another request.
      */
-    private int runAhead(List<Flight<CompletableFuture<Prediction>>> due, boolean morePending) {
+    private int runAhead(List<Flight<CompletableFuture<Prediction>>> due) {
         int later = due.stream().filter(f -> f.stage() > 0).mapToInt(Flight::size).sum();
-        if (later == 0 || morePending || queueDepth() > 0) {
+        if (later == 0 || queueDepth() > 0) {
             return 1;
         }
         return Math.max(1, Math.min(options.runAhead(), options.maxBatch() / later));
