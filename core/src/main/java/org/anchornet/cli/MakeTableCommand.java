@@ -36,7 +36,7 @@ final class MakeTableCommand implements Callable<Integer> {
             description = "Images per batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--quiet", description = "No progress bar.")
+    @Option(names = "--quiet", description = "No progress bar (one is drawn only on a terminal).")
     boolean quiet;
 
     @Override

@@ -68,7 +68,7 @@ final class PipelineOptions {
     @Option(names = "--workers", converter = Converters.PositiveInt.class, description = "Image threads (default:"
             + " cores − 1).")
     Integer workers;
-    @Option(names = "--quiet", description = "No progress bars.")
+    @Option(names = "--quiet", description = "No progress bars (they are drawn only on a terminal).")
     boolean quiet;
 
     /** The preset with every option given applied, writing to {@code out}. */

@@ -52,7 +52,7 @@ final class TrainingOptions {
             + " the third such stall (--epochs caps the run).")
     Integer patience;
 
-    @Option(names = "--quiet", description = "No progress bar.")
+    @Option(names = "--quiet", description = "No progress bar (one is drawn only on a terminal).")
     boolean quiet;
 
     @Option(names = "--max-batches", defaultValue = "0", hidden = true, description = "Stop epochs early (smoke runs).")

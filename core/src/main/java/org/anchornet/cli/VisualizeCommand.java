@@ -62,7 +62,7 @@ final class VisualizeCommand implements Callable<Integer> {
             description = "Image side (default ${DEFAULT-VALUE}).")
     int inputSize;
 
-    @Option(names = "--quiet", description = "No progress bar.")
+    @Option(names = "--quiet", description = "No progress bar (one is drawn only on a terminal).")
     boolean quiet;
 
     @Override
