@@ -71,7 +71,7 @@ final class DemoTraining {
         steps.announce("anchornet", "training AnchorNet" + (anchorStart != null ? " from " + anchorStart : ""));
         Path anchor = fit(recipe(TrainingSettings.anchorNetDefaults(), s.anchorNet()).pretrained(anchorStart),
                 "anchornet");
-        steps.announce("glance", "fine-tuning the glance network (whole canvas resized to " + glanceSize() + " px)");
+        steps.announce("glance", "fine-tuning the glance network (whole image resized to " + glanceSize() + " px)");
         Path glance = fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained).patchSize(glanceSize()),
                 "glance");
         steps.announce("full", "fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
@@ -105,13 +105,13 @@ final class DemoTraining {
         for (int f = 0; f < folds; f++) {
             int[] rows = TrainingSettings.StageTargets.outOfFold(train.size(), f, DemoSettings.CROSS_FIT_FOLDS);
             steps.announce("glance-fold-" + f, "fine-tuning glance network " + (f + 1) + " of " + DemoSettings.CROSS_FIT_FOLDS + " on the "
-                    + rows.length + " training canvases outside its fold (cross-fitting)");
+                    + rows.length + " training images outside its fold (cross-fitting)");
             foldGlances.add(fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
                     .patchSize(glanceSize()), "glance-fold-" + f, train.select(rows)));
         }
         steps.announce("patch-refined", "refining the patch network on the stages (glance + AnchorNet's top-" + s.topK()
                 + " windows, running sums) with soft targets from the full-resolution network"
-                + (crossFit ? ", each training canvas with the glance of the fold network that did not see it" : ""));
+                + (crossFit ? ", each training image with the glance of the fold network that did not see it" : ""));
         return fit(downstream(TrainingSettings.Mode.PATCH, DemoSettings.stageRefinement(s.patchFineTune()), paper)
                 .anchorNet(anchor).topK(s.topK()).iou(s.iou()).keepStart(true)
                 .stageTargets(new TrainingSettings.StageTargets(glance, baseline, DemoSettings.STAGE_DISTILLATION,

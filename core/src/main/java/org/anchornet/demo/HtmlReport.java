@@ -53,7 +53,7 @@ final class HtmlReport {
                     case PAPER -> "the patch network as in the paper, on each window alone";
                     case STAGES -> "the patch network is then refined on the stage outputs (--patch-recipe stages)";
                     case STAGES_CROSS_FIT -> "the patch network is then refined on the stage outputs, with glance"
-                            + " logits from networks that did not see the training canvas (--patch-recipe"
+                            + " logits from networks that did not see the training image (--patch-recipe"
                             + " stages-cross-fit)";
                 }));
         html.append("<h2>Test top-1 and cost</h2><table><tr><th>method</th><th>top-1 (%)</th><th>G multiply-adds"
@@ -99,7 +99,7 @@ final class HtmlReport {
 
     private static String equalCostTable(List<DemoSummary> runs) {
         double[] costs = runs.get(0).stageCostsGmacs();
-        StringBuilder t = new StringBuilder("<h2>Equal cost: every canvas through the same stage</h2><p>Each stage"
+        StringBuilder t = new StringBuilder("<h2>Equal cost: every test image through the same stage</h2><p>Each stage"
                 + " costs the same whichever windows it looks at, so this is the fairest comparison of window"
                 + " sources (test top-1, %).</p><table><tr><th>windows</th>");
         for (int j = 0; j < costs.length; j++) {

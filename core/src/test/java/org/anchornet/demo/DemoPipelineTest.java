@@ -168,11 +168,11 @@ class DemoPipelineTest {
         String crossText = crossLog.toString();
         assertEquals(3, crossText.split("epoch 1/1  lr", -1).length - 1, "two fold glances and the refinement:\n"
                 + crossText);
-        assertTrue(crossText.contains("on the 16 training canvases outside its fold"), crossText);
+        assertTrue(crossText.contains("on the 16 training images outside its fold"), crossText);
         for (String folder : List.of("glance-fold-0", "glance-fold-1", "patch-cross-fit")) {
             assertTrue(Files.exists(crossed.resolve("checkpoints/" + folder + "/best.pth")), folder);
         }
-        assertTrue(Files.readString(crossed.resolve("report.html")).contains("did not see the training canvas"));
+        assertTrue(Files.readString(crossed.resolve("report.html")).contains("did not see the training image"));
         Map<String, TorchTensor> crossPackaged = StateDicts.load(crossed.resolve("cascade/patch.pth"));
         StateDicts.load(crossed.resolve("checkpoints/patch-cross-fit/best.pth")).forEach((k, v) ->
                 assertArrayEquals(v.toDoubleArray(), crossPackaged.get(k).toDoubleArray(), 0, k));
