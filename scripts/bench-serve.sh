@@ -14,7 +14,7 @@ port=${PORT:-18088}
 ./anchornet --version >/dev/null
 canvases=$(mktemp -d)
 trap 'rm -rf "$canvases"; kill $server 2>/dev/null || true' EXIT
-# the demo's test canvases (seed 0, test split), as files
+# IMAGES, or else the demo's test canvases (seed 0, test split) written as files
 images=${IMAGES:-$canvases/test}
 [[ -n ${IMAGES:-} ]] || ./anchornet export-data --out "$canvases" --splits test --test-size 256 >/dev/null
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"

@@ -125,7 +125,8 @@ public final class EngineBenchmark {
                 // one image at a time is a lone request, as a server at concurrency 1 runs it: each image alone,
                 // so its patch passes also take its next window (free beside the pair a lone image runs as)
                 predictions = new java.util.ArrayList<>();
-                for (int i = 0; i < all.getShape().get(0); i++) {
+                long n = all.getShape().get(0);
+                for (int i = 0; i < n; i++) {
                     predictions.addAll(engine.run(all.get(i + ":" + (i + 1)), policy.from(i)));
                 }
             } else {
