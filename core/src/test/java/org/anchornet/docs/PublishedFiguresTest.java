@@ -81,6 +81,36 @@ class PublishedFiguresTest {
         assertTrue(problems.stream().anyMatch(p -> p.contains("early exit, AnchorNet's windows")), problems::toString);
     }
 
+    @Test
+    void aSeedsTableIsCheckedAgainstThatSeedsOwnSummary() throws IOException {
+        List<String> lines = Files.readAllLines(ROOT.resolve("docs/results.md"));
+        JsonObject run = null;
+        List<String> table = null;
+        for (int i = 0; i < lines.size() && run == null; i++) {
+            Matcher m = MARKER.matcher(lines.get(i));
+            if (m.find()) {
+                JsonObject summary = JsonParser.parseString(Files.readString(ROOT.resolve(m.group(1))))
+                        .getAsJsonObject();
+                if (!summary.has("runs")) {
+                    run = summary;
+                    table = table(lines, i + 1);
+                }
+            }
+        }
+        assertTrue(run != null, "docs/results.md marks a table of one seed with that seed's summary");
+        assertEquals(List.of(), check("results", table, run), "the unedited summary passes");
+        JsonObject full = run.getAsJsonObject("baseline");
+        full.addProperty("gmacs", full.get("gmacs").getAsDouble() * 1.01); // every share moves by about 1%
+        List<String> problems = check("results", table, run);
+        assertTrue(problems.stream().anyMatch(p -> p.contains("early exit, AnchorNet's windows")), problems::toString);
+        full.addProperty("gmacs", full.get("gmacs").getAsDouble() / 1.01);
+        JsonObject early = run.getAsJsonObject("early_exit").getAsJsonObject("random");
+        early.addProperty("test_top1", early.get("test_top1").getAsDouble() + 0.01);
+        problems = check("results", table, run);
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).contains("random windows"), problems::toString);
+    }
+
     /** The table's lines after a marker: the header, the rule, the rows. */
     static List<String> table(List<String> lines, int from) {
         List<String> out = new ArrayList<>();
@@ -108,12 +138,16 @@ class PublishedFiguresTest {
         if (table.size() < 3) {
             return List.of(where + ": no table after the marker");
         }
-        JsonArray runs = summary.getAsJsonArray("runs");
+        boolean single = !summary.has("runs"); // one seed's own summary.json: the run itself, no headline
+        JsonArray runs = single ? null : summary.getAsJsonArray("runs");
         boolean comparisons = cells(table.get(0)).get(0).equals("comparison");
+        if (single && comparisons) {
+            return List.of(where + ": comparisons need the aggregated summary of several seeds");
+        }
         for (String row : table.subList(2, table.size())) {
             List<String> c = cells(row);
             List<String> expected = comparisons ? comparisonRow(c.get(0), summary, runs)
-                    : resultRow(c.get(0), summary, runs);
+                    : single ? singleRunRow(c.get(0), summary) : resultRow(c.get(0), summary, runs);
             if (expected == null) {
                 problems.add(where + ": '" + c.get(0) + "' is not in " + (comparisons ? "the comparisons" : "the rows")
                         + " of the summary");
@@ -146,25 +180,50 @@ class PublishedFiguresTest {
         return null;
     }
 
-    /** A method's per-seed test top-1 in percent from the run's own fields, or null where it has none. */
-    private static Double rawTop1(String method, JsonObject run) {
+    /** One seed's table (top-1, cost, share), every cell a field of that run. */
+    private static List<String> singleRunRow(String method, JsonObject run) {
+        Double top1 = rawTop1(method, run);
+        Double gmacs = rawGmacs(method, run);
+        if (top1 == null || gmacs == null) {
+            return null;
+        }
+        double full = run.getAsJsonObject("baseline").get("gmacs").getAsDouble();
+        return List.of(String.format(Locale.ROOT, EXACT + "%%", top1), String.format(Locale.ROOT, EXACT, gmacs),
+                String.format(Locale.ROOT, EXACT + "%%", 100 * gmacs / full));
+    }
+
+    /**
+     * The run's own record of a method, or null where it has none: {@code test_top1} and the cost, {@code gmacs}
+     * ({@code test_gmacs} for early exit, whose cost depends on the images).
+     */
+    private static JsonObject rawEntry(String method, JsonObject run) {
         if (method.equals("full-resolution baseline")) {
-            return 100 * run.getAsJsonObject("baseline").get("test_top1").getAsDouble();
+            return run.getAsJsonObject("baseline");
         }
         if (method.startsWith("glance only")) {
-            return 100 * run.getAsJsonObject("glance").get("test_top1").getAsDouble();
+            return run.getAsJsonObject("glance");
         }
         Matcher side = Pattern.compile("resolution-scaled baseline at (\\d+) px").matcher(method);
         if (side.matches()) {
             for (JsonElement r : run.getAsJsonArray("resolutions")) {
                 if (r.getAsJsonObject().get("side").getAsInt() == Integer.parseInt(side.group(1))) {
-                    return 100 * r.getAsJsonObject().get("test_top1").getAsDouble();
+                    return r.getAsJsonObject();
                 }
             }
         }
         String source = earlyExitSource(method);
-        return source == null ? null
-                : 100 * run.getAsJsonObject("early_exit").getAsJsonObject(source).get("test_top1").getAsDouble();
+        return source == null ? null : run.getAsJsonObject("early_exit").getAsJsonObject(source);
+    }
+
+    /** A method's test top-1 in percent from the run's own fields, or null where it has none. */
+    private static Double rawTop1(String method, JsonObject run) {
+        JsonObject entry = rawEntry(method, run);
+        return entry == null ? null : 100 * entry.get("test_top1").getAsDouble();
+    }
+
+    private static Double rawGmacs(String method, JsonObject run) {
+        JsonObject entry = rawEntry(method, run);
+        return entry == null ? null : entry.get(entry.has("test_gmacs") ? "test_gmacs" : "gmacs").getAsDouble();
     }
 
     private static String earlyExitSource(String method) {
@@ -174,9 +233,8 @@ class PublishedFiguresTest {
     }
 
     private static double rawGmacs(String method, JsonObject run, JsonObject row, int s) {
-        String source = earlyExitSource(method);
-        return source != null ? run.getAsJsonObject("early_exit").getAsJsonObject(source).get("test_gmacs")
-                .getAsDouble() : row.getAsJsonObject("gmacs").getAsJsonArray("values").get(s).getAsDouble();
+        Double raw = rawGmacs(method, run);
+        return raw != null ? raw : row.getAsJsonObject("gmacs").getAsJsonArray("values").get(s).getAsDouble();
     }
 
     private static List<String> comparisonRow(String what, JsonObject summary, JsonArray runs) {
