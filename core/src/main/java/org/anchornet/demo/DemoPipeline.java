@@ -74,6 +74,7 @@ public final class DemoPipeline {
     private String currentStep;
     private String currentKey;
     private long stepStarted = System.nanoTime();
+    private double stepTrainedSeconds; // the current step's epochs, those before a resume included
     private RunPlan plan;
 
     public DemoPipeline(DemoSettings settings, PrintWriter log) {
@@ -96,10 +97,27 @@ public final class DemoPipeline {
     private void closeStep() {
         long now = System.nanoTime();
         if (currentStep != null) {
-            stepSeconds.put(currentStep, (now - stepStarted) / 1e9);
-            plan.finished(currentKey, (now - stepStarted) / 1e9);
+            double wall = (now - stepStarted) / 1e9;
+            stepSeconds.put(currentStep, wall);
+            plan.finished(currentKey, wall, stepTrainedSeconds);
         }
         stepStarted = now;
+        stepTrainedSeconds = 0;
+    }
+
+    /** The training's view of the log: step announcements, and each network's training time for the plan. */
+    private DemoTraining.Steps steps() {
+        return new DemoTraining.Steps() {
+            @Override
+            public void announce(String key, String what) {
+                DemoPipeline.this.announce(key, what);
+            }
+
+            @Override
+            public void trained(double seconds) {
+                stepTrainedSeconds += seconds;
+            }
+        };
     }
 
     /** Runs (or resumes) every step and returns what {@code summary.json} holds. */
@@ -130,7 +148,7 @@ public final class DemoPipeline {
         }
         plan = new RunPlan(s, data.classes().size(), data.train().size(), val.size(), test.size());
         StageTimesFile times = s.budgetMs() == null ? null : timeStages(data);
-        DemoTraining training = new DemoTraining(s, log, this::announce, data);
+        DemoTraining training = new DemoTraining(s, log, steps(), data);
         DemoTraining.Networks nets = training.trainAll();
 
         announce("test", "testing the full-resolution and resolution-scaled baselines on " + test.size()

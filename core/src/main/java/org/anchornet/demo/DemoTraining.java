@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.anchornet.data.ImageDataset;
 import org.anchornet.model.AnchorNet;
+import org.anchornet.train.EpochResult;
 import org.anchornet.train.TrainingRun;
 import org.anchornet.train.TrainingSettings;
 
@@ -21,11 +22,16 @@ final class DemoTraining {
     record Networks(Path pretrained, Path anchorNet, Path glance, Path baseline, Path patch,
             Map<Integer, Path> resolutions) {}
 
-    /** Announces a step in the demo's log. */
-    @FunctionalInterface
+    /** Announces a step in the demo's log, and how long its training took. */
     interface Steps {
         /** @param key the step's name in the {@link RunPlan} */
         void announce(String key, String what);
+
+        /**
+         * A network of the current step has trained for {@code seconds}, summed over all its epochs, those of an
+         * earlier process included when the run resumed: its true cost, where the step's wall time is only the rest.
+         */
+        void trained(double seconds);
     }
 
     private final DemoSettings s;
@@ -160,7 +166,9 @@ final class DemoTraining {
 
     private Path fit(TrainingSettings.Builder b, String folder, ImageDataset trainOn) throws IOException {
         try (TrainingRun run = new TrainingRun(common(b, folder).build(), log)) {
-            return run.fit(trainOn, val).best();
+            TrainingRun.Result result = run.fit(trainOn, val);
+            steps.trained(result.epochs().stream().mapToDouble(EpochResult::seconds).sum());
+            return result.best();
         }
     }
 }

@@ -9,8 +9,8 @@ import org.anchornet.engine.StageCostCounter;
  * The steps a run will take, each with a rough share of the run's work, so that the log can say how long the rest
  * should take. A step's work is the multiply-adds its networks would spend at their maximum epochs (a backward pass
  * counted as two forward passes); the run's pace is learnt from the steps already done, as seconds per planned
- * multiply-add, so early stopping and this machine's speed both enter the estimate after the first step. Rough on
- * purpose: a step that resumes finished epochs looks fast, and the estimate improves as steps finish.
+ * multiply-add, so early stopping and this machine's speed both enter the estimate after the first step; a resumed
+ * step counts the recorded time of its earlier epochs too. Rough on purpose: the estimate improves as steps finish.
  */
 final class RunPlan {
     private final Map<String, Double> work = new LinkedHashMap<>();
@@ -83,10 +83,15 @@ final class RunPlan {
         throw new IllegalArgumentException("no step " + key + " in the plan");
     }
 
-    /** A step has finished after {@code seconds}. */
-    void finished(String key, double seconds) {
+    /**
+     * A step has finished after {@code wallSeconds} in this process, its networks having trained for
+     * {@code trainedSeconds} over all their epochs. A resumed step's wall time leaves out the epochs of the process
+     * before, so it would make the rest look quick (a converged run resumed late in pretraining said 17 minutes
+     * where 2.7 hours were left); its epochs' recorded times are its true cost.
+     */
+    void finished(String key, double wallSeconds, double trainedSeconds) {
         doneWork += work.getOrDefault(key, 0.0);
-        doneSeconds += seconds;
+        doneSeconds += Math.max(wallSeconds, trainedSeconds);
     }
 
     /**
