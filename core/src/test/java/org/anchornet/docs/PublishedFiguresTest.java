@@ -34,6 +34,23 @@ class PublishedFiguresTest {
     private static final Pattern MARKER = Pattern.compile("<!-- figures: (\\S+) -->");
     private static final Path ROOT = Path.of("..");
 
+    /** A table that a marker ties to a committed summary, with where it is printed. */
+    record Marked(String where, List<String> table, JsonObject summary) {}
+
+    /** Every marked table of a document, in order, each with its summary freshly read. */
+    static List<Marked> marked(Path doc) throws IOException {
+        List<String> lines = Files.readAllLines(doc);
+        List<Marked> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = MARKER.matcher(lines.get(i));
+            if (m.find()) {
+                out.add(new Marked(doc.getFileName() + ":" + (i + 1), table(lines, i + 1),
+                        JsonParser.parseString(Files.readString(ROOT.resolve(m.group(1)))).getAsJsonObject()));
+            }
+        }
+        return out;
+    }
+
     @Test
     void everyMarkedTableMatchesItsCommittedSummary() throws IOException {
         List<Path> docs = new ArrayList<>(List.of(ROOT.resolve("README.md")));
@@ -43,15 +60,9 @@ class PublishedFiguresTest {
         int tables = 0;
         List<String> problems = new ArrayList<>();
         for (Path doc : docs) {
-            List<String> lines = Files.readAllLines(doc);
-            for (int i = 0; i < lines.size(); i++) {
-                Matcher m = MARKER.matcher(lines.get(i));
-                if (m.find()) {
-                    JsonObject summary = JsonParser.parseString(Files.readString(ROOT.resolve(m.group(1))))
-                            .getAsJsonObject();
-                    problems.addAll(check(doc.getFileName() + ":" + (i + 1), table(lines, i + 1), summary));
-                    tables++;
-                }
+            for (Marked t : marked(doc)) {
+                problems.addAll(check(t.where(), t.table(), t.summary()));
+                tables++;
             }
         }
         assertTrue(tables >= 2, "the README's headline tables are marked with their summary; found " + tables);
@@ -60,18 +71,10 @@ class PublishedFiguresTest {
 
     @Test
     void aSummaryEditedByOnePointFailsTheCheck() throws IOException {
-        List<String> lines = Files.readAllLines(ROOT.resolve("README.md"));
-        int marker = -1;
-        for (int i = 0; i < lines.size() && marker < 0; i++) {
-            if (MARKER.matcher(lines.get(i)).find()) {
-                marker = i;
-            }
-        }
-        assertTrue(marker >= 0, "the README marks its headline table");
-        Matcher m = MARKER.matcher(lines.get(marker));
-        assertTrue(m.find());
-        JsonObject summary = JsonParser.parseString(Files.readString(ROOT.resolve(m.group(1)))).getAsJsonObject();
-        List<String> table = table(lines, marker + 1);
+        List<Marked> readme = marked(ROOT.resolve("README.md"));
+        assertFalse(readme.isEmpty(), "the README marks its headline table");
+        JsonObject summary = readme.get(0).summary();
+        List<String> table = readme.get(0).table();
         assertEquals(List.of(), check("README", table, summary), "the unedited summary passes");
         JsonObject early = summary.getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonObject("early_exit")
                 .getAsJsonObject("anchornet");
@@ -83,21 +86,11 @@ class PublishedFiguresTest {
 
     @Test
     void aSeedsTableIsCheckedAgainstThatSeedsOwnSummary() throws IOException {
-        List<String> lines = Files.readAllLines(ROOT.resolve("docs/results.md"));
-        JsonObject run = null;
-        List<String> table = null;
-        for (int i = 0; i < lines.size() && run == null; i++) {
-            Matcher m = MARKER.matcher(lines.get(i));
-            if (m.find()) {
-                JsonObject summary = JsonParser.parseString(Files.readString(ROOT.resolve(m.group(1))))
-                        .getAsJsonObject();
-                if (!summary.has("runs")) {
-                    run = summary;
-                    table = table(lines, i + 1);
-                }
-            }
-        }
-        assertTrue(run != null, "docs/results.md marks a table of one seed with that seed's summary");
+        Marked seed = marked(ROOT.resolve("docs/results.md")).stream().filter(t -> !t.summary().has("runs"))
+                .findFirst().orElse(null);
+        assertTrue(seed != null, "docs/results.md marks a table of one seed with that seed's summary");
+        JsonObject run = seed.summary();
+        List<String> table = seed.table();
         assertEquals(List.of(), check("results", table, run), "the unedited summary passes");
         JsonObject full = run.getAsJsonObject("baseline");
         full.addProperty("gmacs", full.get("gmacs").getAsDouble() * 1.01); // every share moves by about 1%
