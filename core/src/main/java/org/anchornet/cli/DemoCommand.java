@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
                 + " runs the same pipeline on an ImageFolder tree.",
             "An interrupted run resumes where it stopped when started again with the same settings.",
             "Presets: standard (default, about 20 minutes), converged (every network until validation stops"
-                    + " improving, with more validation and test canvases: about 2.5 hours per seed), quick (toy"
+                    + " improving, with more validation and test canvases: about 3.5 hours per seed), quick (toy"
                     + " sizes: about two minutes)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

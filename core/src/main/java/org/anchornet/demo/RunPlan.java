@@ -88,10 +88,14 @@ final class RunPlan {
      * {@code trainedSeconds} over all their epochs. A resumed step's wall time leaves out the epochs of the process
      * before, so it would make the rest look quick (a converged run resumed late in pretraining said 17 minutes
      * where 2.7 hours were left); its epochs' recorded times are its true cost.
+     *
+     * @return the seconds counted for the step, which the run's summary records as its time
      */
-    void finished(String key, double wallSeconds, double trainedSeconds) {
+    double finished(String key, double wallSeconds, double trainedSeconds) {
+        double seconds = Math.max(wallSeconds, trainedSeconds);
         doneWork += work.getOrDefault(key, 0.0);
-        doneSeconds += Math.max(wallSeconds, trainedSeconds);
+        doneSeconds += seconds;
+        return seconds;
     }
 
     /**

@@ -28,11 +28,12 @@ class RunPlanTest {
         RunPlan fresh = plan();
         fresh.finished("pretrain", 2400, 2376);
         RunPlan resumed = plan();
-        resumed.finished("pretrain", 420, 2376); // two epochs in this process, nine before it
+        assertEquals(2376, resumed.finished("pretrain", 420, 2376), 1e-9,
+                "a resumed step counts (and the summary records) its epochs' time"); // two epochs here, nine before
         assertEquals(fresh.secondsLeft("anchornet"), resumed.secondsLeft("anchornet"), 0.02 * fresh.secondsLeft(
                 "anchornet"));
         RunPlan wallOnly = plan();
-        wallOnly.finished("pretrain", 420, 0);
+        assertEquals(420, wallOnly.finished("pretrain", 420, 0), 1e-9, "a step without training counts its wall time");
         assertTrue(wallOnly.secondsLeft("anchornet") < resumed.secondsLeft("anchornet") / 5);
     }
 }
