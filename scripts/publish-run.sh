@@ -2,7 +2,7 @@
 # Copies one finished run (a demo/train output folder, or one seed-N of it) into docs/results without its networks:
 # the summary and settings, the report with its figures and CSV, the timing output, the exit tables (the reference's
 # .pth format, small), each network's per-epoch log (training/NAME.csv: loss, accuracies, seconds; a resumed step's
-# true time, which the summary of a run made before 2026-12-08 does not hold) and the package's cascade.json
+# true time, which the summary of a run built before e5eb568 does not hold) and the package's cascade.json
 # (thresholds, fit and provenance). A later `demo --seeds ...` on a copy of the run folder with these files treats the
 # seed as finished (it reads seed-N/summary.json).
 # Usage: scripts/publish-run.sh RUN_DIR DEST_DIR "COMMIT AND COMMAND THAT MADE IT"

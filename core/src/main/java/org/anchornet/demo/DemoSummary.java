@@ -17,7 +17,7 @@ import org.anchornet.engine.EngineBenchmark;
  * @param frontier per window source, thresholds fit on validation for a sweep of budgets, scored on test
  * @param bench the engine timed against the baseline in a fresh process (null when not timed)
  * @param stepSeconds time of each step: its wall time, or for a step resumed from checkpoints its networks' recorded
- *     epoch times if longer (runs made before 2026-12-08 recorded only the last process's wall time)
+ *     epoch times if longer (builds before e5eb568 recorded only the last process's wall time)
  * @param seconds the run's time: this process's wall time, or the sum of the steps' times if longer
  * @param data what the run's images were (counts, and what test figures were scored on); null in runs before
  *     2026-12-07, which were all on generated canvases
