@@ -10,7 +10,7 @@ import org.anchornet.io.AtomicFiles;
 /**
  * The demo's {@code report.html} for one run or several seeds: the headline table (mean ± standard deviation over
  * seeds), the comparisons and whether each keeps its sign in every seed, the equal-cost table per stage, the figures,
- * the measured speed, and links to the raw numbers.
+ * each network's training (one run), the measured speed, and links to the raw numbers.
  */
 final class HtmlReport {
     /** The class-by-class section of one run ({@link org.anchornet.report.ClassReport#html}), kept beside it. */
@@ -87,6 +87,7 @@ final class HtmlReport {
             if (Files.exists(classes)) {
                 html.append(Files.readString(classes));
             }
+            html.append(TrainingTable.html(dir.resolve("checkpoints")));
         }
         html.append(benchSection(runs));
         html.append("<h2>Raw numbers</h2><p><a href=\"summary.json\">summary.json</a>, <a href=\"frontier.csv\">"

@@ -60,7 +60,7 @@ class DemoPipelineTest {
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<img src=\"frontier.png\"") && html.contains("random windows")
                 && html.contains("<th>stage 5 (") && html.contains("resolution-scaled baseline at 112 px")
-                && html.contains("on each window alone"), html);
+                && html.contains("on each window alone") && html.contains("<tr><td>pretrained</td><td>1</td>"), html);
 
         try (NDManager m = NDManager.newBaseManager()) {
             double expected = CostCounter.count(Architectures.get("resnet18").create(m, 10, 0), 128).multiplyAdds()
