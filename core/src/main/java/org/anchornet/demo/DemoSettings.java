@@ -173,11 +173,11 @@ public record DemoSettings(
      * a better validation top-1, stop at the third stall, best checkpoint kept), the standard training canvases,
      * 1,000 validation canvases so that the stopping decision is less noisy, and 2,000 test canvases (the first
      * 1,000 are the standard run's); 128/160/192 px baselines; the cross-fitted stage recipe for the patch network,
-     * which led the paper's on every converged seed measured (README, "Patch training aimed at the stages"); a budget
-     * of 43% of the baseline, issue 22's 45% target less the same two points of room for validation-to-test drift that
-     * the standard preset leaves under its 50% goal (converged seed 2's fit moved 1.1–1.4 points between its 1,000
-     * validation and 2,000 test canvases). About 3.5 hours per seed on two cores (its epochs, in training/*.csv of
-     * docs/results/converged-crossfit-resnet18/seed-N).
+     * which led the paper's on every seed of its first converged runs but not on seed 0 of the committed rerun
+     * (docs/stage-recipe.md, docs/results.md); a budget of 43% of the baseline, issue 22's 45% target less the same
+     * two points of room for validation-to-test drift that the standard preset leaves under its 50% goal (converged
+     * seed 2's fit moved 1.1–1.4 points between its 1,000 validation and 2,000 test canvases). About 3.5 hours per
+     * seed on two cores (its epochs, in training/*.csv of docs/results/converged-crossfit-resnet18/seed-N).
      */
     public static Builder converged() {
         return new Builder().valSize(1000).testSize(2000).budgetFraction(0.43)

@@ -71,7 +71,7 @@ final class TrainingTable {
             }
             // best.pth is the truth: a refinement that never beat its start kept epoch 0, which the log cannot show
             int kept = Checkpoint.bestEpochOf(log.resolveSibling("best.pth"));
-            if (kept >= 0 && kept != best) {
+            if (kept >= 0 && kept != best && kept <= rows.size()) {
                 best = kept;
                 bestTop1 = kept == 0 ? Double.NaN : Double.parseDouble(rows.get(kept - 1).get("val_top1"));
             }
