@@ -91,7 +91,7 @@ final class DemoFigures {
     static void charts(List<DemoSummary> runs, Path out) throws IOException {
         List<Charts.Series> series = new ArrayList<>();
         StringBuilder csv = new StringBuilder("series,seed,budget_gmacs,test_gmacs,test_top1\n");
-        for (String source : DemoTables.SOURCES) {
+        for (String source : DemoTables.methods(runs)) {
             int points = runs.get(0).frontier().get(source).size();
             double[][] xy = meanAndSpread(runs, points, (s, i) -> s.frontier().get(source).get(i).testGmacs(),
                     (s, i) -> 100 * s.frontier().get(source).get(i).testTop1());

@@ -162,10 +162,16 @@ public final class DemoPipeline {
 
         CascadeConfig untuned = cascadeConfig(nets, data);
         Map<String, TablePair> tables;
+        boolean paperToo = !nets.paperPatch().equals(nets.patch());
         try (Cascade cascade = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.patch())) {
             announce("tables", "making exit tables on validation and test with AnchorNet's, random and centre"
-                    + " windows");
+                    + " windows" + (paperToo ? ", and with the paper's patch network" : ""));
             tables = new DemoTables(s, log).make(cascade, val, test);
+        }
+        if (paperToo) { // the recipe's own comparison with the paper's, on the same seed and other networks
+            try (Cascade paper = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.paperPatch())) {
+                tables.put(DemoTables.PAPER_PATCH, new DemoTables(s, log).paperPatch(paper, val, test));
+            }
         }
 
         StageCosts costs = untuned.costs();
@@ -181,7 +187,7 @@ public final class DemoPipeline {
         Map<String, List<DemoSummary.FrontierPoint>> frontier = new LinkedHashMap<>();
         ThresholdSearch.Policy chosen = null;
         ThresholdFitter.Method fit = ThresholdFitter.Method.parse(s.fit());
-        for (String source : DemoTables.SOURCES) {
+        for (String source : tables.keySet()) {
             ThresholdSearch.Policy policy = DemoTables.policy(tables.get(source), fitCosts, fitBudget, fit).policy();
             methods.put(source, DemoTables.method(tables.get(source), costs, policy));
             frontier.put(source, DemoTables.frontier(tables.get(source), costs, fit));

@@ -31,6 +31,11 @@ import org.anchornet.localize.WindowSource;
 final class DemoTables {
     /** The window sources, in report order. */
     static final List<String> SOURCES = List.of("anchornet", "random", "centre");
+    /**
+     * A stage recipe's run also scores the paper's patch network, with AnchorNet's windows and the same other
+     * networks, so each run compares its recipe with the paper's on the same seed (its tables: {@code paper-patch_*}).
+     */
+    static final String PAPER_PATCH = "paper-patch";
 
     private final DemoSettings s;
     private final PrintWriter log;
@@ -46,21 +51,37 @@ final class DemoTables {
     Map<String, TablePair> make(Cascade cascade, ImageDataset val, ImageDataset test) throws IOException {
         Map<String, TablePair> tables = new LinkedHashMap<>();
         for (String source : SOURCES) {
-            tables.put(source, new TablePair(table(cascade, source, "val", val), table(cascade, source, "test",
-                    test)));
+            tables.put(source, new TablePair(table(cascade, source, source, "val", val), table(cascade, source,
+                    source, "test", test)));
         }
         return tables;
     }
 
-    private ExitTable table(Cascade cascade, String source, String split, ImageDataset data) throws IOException {
-        Path file = dir.resolve(source + "_" + split + ".pth");
+    /** Validation and test tables of AnchorNet's windows with the paper's patch network (a cascade holding it). */
+    TablePair paperPatch(Cascade paper, ImageDataset val, ImageDataset test) throws IOException {
+        return new TablePair(table(paper, "anchornet", PAPER_PATCH, "val", val), table(paper, "anchornet", PAPER_PATCH,
+                "test", test));
+    }
+
+    /** What a run scored, in report order: the window sources, then the paper's patch network if every run has it. */
+    static List<String> methods(List<DemoSummary> runs) {
+        List<String> out = new ArrayList<>(SOURCES);
+        if (runs.stream().allMatch(r -> r.earlyExit().containsKey(PAPER_PATCH))) {
+            out.add(PAPER_PATCH);
+        }
+        return out;
+    }
+
+    private ExitTable table(Cascade cascade, String source, String name, String split, ImageDataset data)
+            throws IOException {
+        Path file = dir.resolve(name + "_" + split + ".pth");
         if (Files.exists(file)) {
             return ExitTable.read(file);
         }
         cascade.useChunks(s.batchSize());
         CascadeConfig c = cascade.config();
         ExitTable.Metadata meta = ExitTableMaker.metadata(c.arch(), c.patchSize(), c.iouThresholds(), c.costs(),
-                source + "_");
+                name + "_");
         ExitTable table;
         try (BatchLoader loader = new BatchLoader(data, (img, r) -> cascade.preprocess(img),
                 new BatchLoader.Options(s.batchSize(), s.workers(), 4, false, false), w -> log.println("warning: " + w))) {

@@ -19,7 +19,8 @@ import org.anchornet.train.TrainingSettings;
  */
 final class DemoTraining {
     /** The best weights of every network. */
-    record Networks(Path pretrained, Path anchorNet, Path glance, Path baseline, Path patch,
+    /** @param paperPatch the paper's patch network, which a stage recipe refines into {@code patch} */
+    record Networks(Path pretrained, Path anchorNet, Path glance, Path baseline, Path patch, Path paperPatch,
             Map<Integer, Path> resolutions) {}
 
     /** Announces a step in the demo's log, and how long its training took. */
@@ -82,29 +83,26 @@ final class DemoTraining {
                 "glance");
         steps.announce("full", "fine-tuning the full-resolution " + s.arch() + " (the baseline, " + s.canvas() + " px)");
         Path baseline = fit(downstream(TrainingSettings.Mode.FULL, s.fineTune(), pretrained), "full");
-        Path patch = patchNetwork(pretrained, anchor, glance, baseline);
+        steps.announce("patch", "fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
+        Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.patchFineTune(), pretrained).anchorNet(anchor)
+                .topK(s.topK()).iou(s.iou()), "patch");
+        Path patch = s.patchRecipe() == DemoSettings.PatchRecipe.PAPER ? paper
+                : stageRefined(pretrained, anchor, glance, baseline, paper);
         Map<Integer, Path> resolutions = new LinkedHashMap<>();
         for (int side : s.resolutions()) {
             steps.announce("resized-" + side, "fine-tuning the resolution-scaled baseline at " + side + " px");
             resolutions.put(side, fit(downstream(TrainingSettings.Mode.RESIZED, s.fineTune(), pretrained)
                     .patchSize(side), "resized-" + side));
         }
-        return new Networks(pretrained, anchor, glance, baseline, patch, resolutions);
+        return new Networks(pretrained, anchor, glance, baseline, patch, paper, resolutions);
     }
 
     /**
-     * The patch network by the run's recipe: the paper's; or the paper's refined on the stages (its own checkpoint
-     * folder), which starts from the paper's weights and keeps them unless an epoch beats them on the stages; the
-     * cross-fitted refinement first fine-tunes one glance network per fold of the training canvases, without that
-     * fold.
+     * The paper's patch network refined on the stages (its own checkpoint folder): it starts from the paper's weights
+     * and keeps them unless an epoch beats them on the stages; the cross-fitted refinement first fine-tunes one glance
+     * network per fold of the training canvases, without that fold.
      */
-    private Path patchNetwork(Path pretrained, Path anchor, Path glance, Path baseline) throws IOException {
-        steps.announce("patch", "fine-tuning the patch network on AnchorNet's top-" + s.topK() + " windows");
-        Path paper = fit(downstream(TrainingSettings.Mode.PATCH, s.patchFineTune(), pretrained).anchorNet(anchor)
-                .topK(s.topK()).iou(s.iou()), "patch");
-        if (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER) {
-            return paper;
-        }
+    private Path stageRefined(Path pretrained, Path anchor, Path glance, Path baseline, Path paper) throws IOException {
         boolean crossFit = s.patchRecipe() == DemoSettings.PatchRecipe.STAGES_CROSS_FIT;
         List<Path> foldGlances = new ArrayList<>();
         int folds = crossFit ? DemoSettings.CROSS_FIT_FOLDS : 0;

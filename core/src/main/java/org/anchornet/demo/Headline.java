@@ -46,7 +46,8 @@ record Headline(List<Row> rows, List<Comparison> comparisons) {
                     : "resolution-scaled baseline at " + side + " px";
             rows.add(row(runs, name, s -> s.resolutions().get(r).testTop1(), s -> s.resolutions().get(r).gmacs()));
         }
-        for (String source : DemoTables.SOURCES) {
+        List<String> methods = DemoTables.methods(runs);
+        for (String source : methods) {
             rows.add(row(runs, label(source), s -> s.earlyExit().get(source).testTop1(),
                     s -> s.earlyExit().get(source).testGmacs()));
         }
@@ -65,6 +66,10 @@ record Headline(List<Row> rows, List<Comparison> comparisons) {
                 s -> 100 * (s.anchorNet().testTop1AtStage()[1] - s.earlyExit().get("random").testTop1AtStage()[1])));
         comparisons.add(comparison(runs, "early exit − resolution-scaled baselines at the same cost, top-1", "points",
                 s -> 100 * (s.anchorNet().testTop1() - resolutionCurveAt(s, s.anchorNet().testGmacs()))));
+        if (methods.contains(DemoTables.PAPER_PATCH)) {
+            comparisons.add(comparison(runs, "early exit: stage recipe − paper's patch network, top-1", "points",
+                    s -> 100 * (s.anchorNet().testTop1() - s.earlyExit().get(DemoTables.PAPER_PATCH).testTop1())));
+        }
         return new Headline(rows, comparisons);
     }
 
@@ -72,6 +77,7 @@ record Headline(List<Row> rows, List<Comparison> comparisons) {
         return switch (source) {
             case "anchornet" -> "early exit, AnchorNet's windows";
             case "random" -> "early exit, random windows (ablation)";
+            case DemoTables.PAPER_PATCH -> "early exit, paper's patch network (same other networks)";
             default -> "early exit, centre windows (ablation)";
         };
     }

@@ -107,8 +107,9 @@ final class HtmlReport {
             t.append(String.format(Locale.ROOT, "<th>stage %d (%.3f G)</th>", j + 1, costs[j]));
         }
         t.append("</tr>");
-        for (String source : DemoTables.SOURCES) {
-            t.append("<tr><td>").append(source).append("</td>");
+        for (String source : DemoTables.methods(runs)) {
+            t.append("<tr><td>").append(source.equals(DemoTables.PAPER_PATCH) ? "anchornet, paper's patch network"
+                    : source).append("</td>");
             for (int j = 0; j < costs.length; j++) {
                 final int stage = j;
                 t.append("<td>").append(stat(Headline.Stat.of(runs, s -> 100 * s.earlyExit().get(source)

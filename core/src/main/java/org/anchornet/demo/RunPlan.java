@@ -55,7 +55,9 @@ final class RunPlan {
         }
         double resized = s.resolutions().stream().mapToDouble(side -> macs(arch, side)).sum();
         work.put("test", testImages * (full + resized));
-        work.put("tables", 3.0 * (valImages + testImages) * everyStage); // AnchorNet's, random and centre windows
+        // AnchorNet's, random and centre windows; a stage recipe also scores the paper's patch network
+        work.put("tables", (s.patchRecipe() == DemoSettings.PatchRecipe.PAPER ? 3.0 : 4.0) * (valImages + testImages)
+                * everyStage);
         work.put("fit", 0.0);
         work.put("package", 0.0);
         work.put("figures", 0.0);

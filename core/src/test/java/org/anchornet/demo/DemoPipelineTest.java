@@ -154,6 +154,15 @@ class DemoPipelineTest {
         assertEquals(first.baseline(), refined.baseline());
         assertTrue(Files.readString(staged.resolve("report.html")).contains("refined on the stage outputs"));
         assertEquals(first.glance().testTop1(), refined.anchorNet().testTop1AtStage()[0], 1e-12);
+        // the run also scores the paper's patch network, which on these networks is the first run's cascade
+        DemoSummary.Method paper = refined.earlyExit().get(DemoTables.PAPER_PATCH);
+        DemoSummary.Method paperRun = first.earlyExit().get("anchornet");
+        assertArrayEquals(paperRun.testTop1AtStage(), paper.testTop1AtStage(), 1e-12);
+        assertEquals(paperRun.testTop1(), paper.testTop1(), 1e-12);
+        assertEquals(paperRun.testGmacs(), paper.testGmacs(), 1e-12);
+        assertTrue(Files.exists(staged.resolve("tables/paper-patch_test.pth")));
+        assertTrue(Files.readString(staged.resolve("report.html")).contains("stage recipe − paper's patch network"));
+        assertFalse(first.earlyExit().containsKey(DemoTables.PAPER_PATCH), "the paper's recipe has nothing to add");
         Map<String, TorchTensor> packaged = StateDicts.load(staged.resolve("cascade/patch.pth"));
         Map<String, TorchTensor> best = StateDicts.load(staged.resolve("checkpoints/patch-refined/best.pth"));
         assertEquals(best.keySet(), packaged.keySet());

@@ -222,7 +222,8 @@ class PublishedFiguresTest {
     private static String earlyExitSource(String method) {
         return method.equals("early exit, AnchorNet's windows") ? "anchornet"
                 : method.startsWith("early exit, random windows") ? "random"
-                : method.startsWith("early exit, centre windows") ? "centre" : null;
+                : method.startsWith("early exit, centre windows") ? "centre"
+                : method.startsWith("early exit, paper's patch network") ? "paper-patch" : null;
     }
 
     private static double rawGmacs(String method, JsonObject run, JsonObject row, int s) {
