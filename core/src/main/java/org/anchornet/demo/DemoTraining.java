@@ -18,8 +18,11 @@ import org.anchornet.train.TrainingSettings;
  * finished is not trained again, and an interrupted one continues after its last finished epoch.
  */
 final class DemoTraining {
-    /** The best weights of every network. */
-    /** @param paperPatch the paper's patch network, which a stage recipe refines into {@code patch} */
+    /**
+     * The best weights of every network.
+     *
+     * @param paperPatch the paper's patch network, which a stage recipe refines into {@code patch}
+     */
     record Networks(Path pretrained, Path anchorNet, Path glance, Path baseline, Path patch, Path paperPatch,
             Map<Integer, Path> resolutions) {}
 

@@ -77,7 +77,7 @@ record Headline(List<Row> rows, List<Comparison> comparisons) {
         return switch (source) {
             case "anchornet" -> "early exit, AnchorNet's windows";
             case "random" -> "early exit, random windows (ablation)";
-            case DemoTables.PAPER_PATCH -> "early exit, paper's patch network (same other networks)";
+            case DemoTables.PAPER_PATCH -> "early exit, paper's patch network";
             default -> "early exit, centre windows (ablation)";
         };
     }
