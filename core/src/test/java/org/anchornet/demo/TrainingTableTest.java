@@ -54,8 +54,8 @@ class TrainingTableTest {
         String html = TrainingTable.html(tmp);
         assertTrue(html.contains("<tr><td>full</td><td>4</td><td>2</td><td>74.00</td><td>7.2</td></tr>"), html);
         assertTrue(html.contains("<td>0 (start kept)</td><td></td>"), html);
-        // still improving when its epochs ran out: the kept epoch is the last, and the table flags it
-        assertTrue(html.contains("<tr><td>resized-192</td><td>2</td><td class=\"bad\">2</td><td>72.00</td>"), html);
+        // still improving when its epochs ran out: the kept epoch is the last, and the table says so
+        assertTrue(html.contains("<tr><td>resized-192</td><td>2</td><td>2 (the last)</td><td>72.00</td>"), html);
     }
 
     @Test
