@@ -45,7 +45,10 @@ final class TrainingTable {
             logs = dirs.map(d -> d.resolve("train_log.csv")).filter(Files::isRegularFile).toList();
         }
         for (Path log : logs) {
-            out.add(read(log.getParent().getFileName().toString(), log));
+            Network n = read(log.getParent().getFileName().toString(), log);
+            if (n.epochs() > 0) { // a log of no epoch yet: nothing trained
+                out.add(n);
+            }
         }
         out.sort(Comparator.comparingInt((Network n) -> rank(n.name())).thenComparingInt(n -> suffix(n.name()))
                 .thenComparing(Network::name));
@@ -56,6 +59,8 @@ final class TrainingTable {
         List<CSVRecord> rows;
         try (Reader in = Files.newBufferedReader(log)) {
             rows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
+        } catch (java.io.UncheckedIOException e) { // how Commons CSV reports a malformed record
+            throw new IOException(log + ": not a training log (" + e.getCause().getMessage() + ")", e);
         }
         try {
             double seconds = 0;

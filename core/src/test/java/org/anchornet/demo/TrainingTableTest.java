@@ -38,6 +38,7 @@ class TrainingTableTest {
         // the refinement never beat its starting weights: best.pth says epoch 0, which its log cannot show
         TorchWriter.write(tmp.resolve("patch-cross-fit/best.pth"), Map.of("epoch", 0L));
         Files.createDirectories(tmp.resolve("glance")); // a network not trained yet has no log
+        log("glance-fold-0"); // or a log of no epoch
 
         List<TrainingTable.Network> networks = TrainingTable.read(tmp);
         assertEquals(List.of("pretrained", "full", "patch-cross-fit", "resized-128", "resized-192"),
@@ -68,5 +69,8 @@ class TrainingTableTest {
         String html = TrainingTable.html(tmp);
         assertTrue(html.startsWith("<h2>Training</h2><p class=\"bad\">") && html.contains("train_log.csv"), html);
         assertEquals("", TrainingTable.html(tmp.resolve("missing")), "no checkpoints, no section");
+        Files.writeString(tmp.resolve("full/train_log.csv"), HEADER + "1,0.01,0.5,\"0.8,0.7,20,0.1,100\n");
+        IOException unclosed = assertThrows(IOException.class, () -> TrainingTable.read(tmp));
+        assertTrue(unclosed.getMessage().contains("not a training log"), unclosed.getMessage());
     }
 }
