@@ -163,14 +163,15 @@ public final class DemoPipeline {
         CascadeConfig untuned = cascadeConfig(nets, data);
         Map<String, TablePair> tables;
         boolean paperToo = !nets.paperPatch().equals(nets.patch());
+        DemoTables tableMaker = new DemoTables(s, log);
         try (Cascade cascade = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.patch())) {
             announce("tables", "making exit tables on validation and test with AnchorNet's, random and centre"
                     + " windows" + (paperToo ? ", and with the paper's patch network" : ""));
-            tables = new DemoTables(s, log).make(cascade, val, test);
+            tables = tableMaker.make(cascade, val, test);
         }
         if (paperToo) { // the recipe's own comparison with the paper's, on the same seed and other networks
             try (Cascade paper = Cascade.fromCheckpoints(untuned, nets.anchorNet(), nets.glance(), nets.paperPatch())) {
-                tables.put(DemoTables.PAPER_PATCH, new DemoTables(s, log).paperPatch(paper, val, test));
+                tables.put(DemoTables.PAPER_PATCH, tableMaker.paperPatch(paper, val, test));
             }
         }
 

@@ -1,7 +1,6 @@
 package org.anchornet.demo;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +10,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.anchornet.report.Html;
 import org.anchornet.train.Checkpoint;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
+import org.anchornet.train.EpochResult;
 
 /**
  * Each network's training as its checkpoint folder records it ({@code checkpoints/NAME/train_log.csv} and
@@ -42,7 +40,7 @@ final class TrainingTable {
         }
         List<Path> logs;
         try (Stream<Path> dirs = Files.list(checkpoints)) {
-            logs = dirs.map(d -> d.resolve("train_log.csv")).filter(Files::isRegularFile).toList();
+            logs = dirs.map(d -> d.resolve(Checkpoint.LOG_FILE)).filter(Files::isRegularFile).toList();
         }
         for (Path log : logs) {
             Network n = read(log.getParent().getFileName().toString(), log);
@@ -56,34 +54,24 @@ final class TrainingTable {
     }
 
     private static Network read(String name, Path log) throws IOException {
-        List<CSVRecord> rows;
-        try (Reader in = Files.newBufferedReader(log)) {
-            rows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
-        } catch (java.io.UncheckedIOException e) { // how Commons CSV reports a malformed record
-            throw new IOException(log + ": not a training log (" + e.getCause().getMessage() + ")", e);
-        }
-        try {
-            double seconds = 0;
-            int best = 0;
-            double bestTop1 = Double.NEGATIVE_INFINITY;
-            for (CSVRecord r : rows) {
-                seconds += Double.parseDouble(r.get("seconds"));
-                double top1 = Double.parseDouble(r.get("val_top1"));
-                if (top1 > bestTop1) { // the trainer keeps an epoch only when it beats every earlier one
-                    bestTop1 = top1;
-                    best = Integer.parseInt(r.get("epoch"));
-                }
+        List<EpochResult> epochs = EpochResult.readLog(log);
+        double seconds = 0;
+        int best = 0;
+        double bestTop1 = Double.NEGATIVE_INFINITY;
+        for (EpochResult r : epochs) {
+            seconds += r.seconds();
+            if (r.valTop1() > bestTop1) { // the trainer keeps an epoch only when it beats every earlier one
+                bestTop1 = r.valTop1();
+                best = r.epoch();
             }
-            // best.pth is the truth: a refinement that never beat its start kept epoch 0, which the log cannot show
-            int kept = Checkpoint.bestEpochOf(log.resolveSibling("best.pth"));
-            if (kept >= 0 && kept != best && kept <= rows.size()) {
-                best = kept;
-                bestTop1 = kept == 0 ? Double.NaN : Double.parseDouble(rows.get(kept - 1).get("val_top1"));
-            }
-            return new Network(name, rows.size(), best, bestTop1, seconds);
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new IOException(log + ": not a training log (" + e.getMessage() + ")", e);
         }
+        // best.pth is the truth: a refinement that never beat its start kept epoch 0, which the log cannot show
+        int kept = Checkpoint.bestEpochOf(log.resolveSibling(Checkpoint.BEST_FILE));
+        if (kept >= 0 && kept != best && kept <= epochs.size()) {
+            best = kept;
+            bestTop1 = kept == 0 ? Double.NaN : epochs.get(kept - 1).valTop1();
+        }
+        return new Network(name, epochs.size(), best, bestTop1, seconds);
     }
 
     /** The report's section; a log that cannot be read is named in it rather than failing a finished run. */

@@ -26,6 +26,10 @@ import org.anchornet.torchio.TorchWriter;
  */
 public record Checkpoint(RunState state, Map<String, TorchTensor> best, String arch, long seed,
         Map<String, Object> config) {
+    /** A checkpoint folder's best weights, beside {@code checkpoint.pth}. */
+    public static final String BEST_FILE = "best.pth";
+    /** A checkpoint folder's per-epoch log ({@link EpochResult#readLog}). */
+    public static final String LOG_FILE = "train_log.csv";
 
     public static void save(Path path, TorchModule network, TorchSgd optimizer, Checkpoint meta) throws IOException {
         Map<String, Object> out = new LinkedHashMap<>();

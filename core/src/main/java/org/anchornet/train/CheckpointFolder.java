@@ -25,8 +25,8 @@ import org.anchornet.torchio.TorchTensor;
  */
 final class CheckpointFolder implements AutoCloseable {
     static final String CHECKPOINT = "checkpoint.pth";
-    static final String BEST = "best.pth";
-    static final String LOG = "train_log.csv";
+    static final String BEST = Checkpoint.BEST_FILE;
+    static final String LOG = Checkpoint.LOG_FILE;
     private static final String CSV_HEADER = "epoch,lr,train_loss,train_top1,val_top1,images_per_s,data_wait_s,seconds";
 
     private final Path dir;

@@ -1,6 +1,16 @@
 package org.anchornet.train;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
 
 /** Figures of one epoch of a {@link TrainingRun}, as its log and checkpoints keep them. */
 public record EpochResult(int epoch, double lr, double trainLoss, double trainTop1, double valTop1,
@@ -21,6 +31,30 @@ public record EpochResult(int epoch, double lr, double trainLoss, double trainTo
         m.put("data_wait_s", dataWaitSeconds);
         m.put("seconds", seconds);
         return m;
+    }
+
+    /**
+     * Reads a {@link Checkpoint#LOG_FILE} back, as {@link CheckpointFolder} writes it (one row per epoch, columns
+     * named as {@link #toMap}'s keys).
+     */
+    public static List<EpochResult> readLog(Path csv) throws IOException {
+        try (Reader in = Files.newBufferedReader(csv)) {
+            List<EpochResult> out = new java.util.ArrayList<>();
+            for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)
+                    .getRecords()) {
+                Map<String, Double> row = r.toMap().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                        e -> Double.parseDouble(e.getValue())));
+                if (!row.keySet().containsAll(List.of("epoch", "val_top1", "seconds"))) {
+                    throw new IllegalArgumentException("row " + r.getRecordNumber() + " lacks epoch, val_top1 or"
+                            + " seconds");
+                }
+                out.add(fromMap(row));
+            }
+            return out;
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            // a malformed record: Commons CSV reports an unclosed quote unchecked, a short row as a missing column
+            throw new IOException(csv + ": not a training log (" + e.getMessage() + ")", e);
+        }
     }
 
     static EpochResult fromMap(java.util.Map<?, ?> m) {
